@@ -1,0 +1,106 @@
+#include "core/wire_codec.hpp"
+
+#include <kj/exception.h>
+
+#include <cstring>
+
+namespace provnet::core {
+
+std::string serialize_message(capnp::MessageBuilder& builder) {
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+std::string frame_single_segment(kj::ArrayPtr<const kj::byte> segment) {
+  // Segment table: (segment count - 1) = 0, then the segment's size in words,
+  // both little-endian u32 (the Cap'n Proto stream framing).
+  std::string out(8, '\0');
+  std::uint32_t words = static_cast<std::uint32_t>(segment.size() / sizeof(capnp::word));
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>((words >> (8 * i)) & 0xff);
+  out.append(reinterpret_cast<const char*>(segment.begin()), segment.size());
+  return out;
+}
+
+template <class Root>
+Result<Decoded<Root>> Decoded<Root>::decode(std::string_view bytes, const DecodeLimits& limits) {
+  if (bytes.empty()) return Error{Errc::corrupt, "message is empty"};
+  if (bytes.size() % sizeof(capnp::word) != 0) {
+    return Error{Errc::corrupt, "message is " + std::to_string(bytes.size()) +
+                                    " bytes, not a whole number of 8-byte words"};
+  }
+  Decoded out;
+  out.words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(out.words_.begin(), bytes.data(), bytes.size());
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = limits.traversal_limit_words;
+  options.nestingLimit = limits.nesting_limit;
+  // Cap'n Proto reports malformed input by throwing kj::Exception; it is
+  // caught here so callers see an error value. The root is touched once so a
+  // bad root pointer is found now rather than on first use.
+  try {
+    out.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(out.words_.asPtr(), options);
+    auto root = out.reader_->template getRoot<Root>();
+    (void)root.totalSize();
+  } catch (const kj::Exception& e) {
+    return Error{Errc::corrupt,
+                 std::string("malformed Cap'n Proto message: ") + e.getDescription().cStr()};
+  }
+  return out;
+}
+
+template class Decoded<wire::Envelope>;
+
+std::string signing_input(wire::Envelope::Reader envelope) {
+  capnp::MallocMessageBuilder builder;
+  builder.setRoot(envelope);
+  auto copy = builder.getRoot<wire::Envelope>();
+  copy.disownSignature();
+  kj::Array<capnp::word> canonical = capnp::canonicalize(copy.asReader());
+  auto bytes = canonical.asBytes();
+  static constexpr std::string_view kDomain = "provnet-envelope-v1";
+  std::string out(kDomain);
+  out.push_back('\0');
+  out.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  return out;
+}
+
+std::string_view body_kind_name(wire::Body::Which which) {
+  switch (which) {
+    case wire::Body::MIGRANT_BATCH:
+      return "migrantBatch";
+    case wire::Body::CHECK_NOTICES:
+      return "checkNotices";
+    case wire::Body::CHECK_FEEDBACKS:
+      return "checkFeedbacks";
+    case wire::Body::BIRTH_REGISTRATIONS:
+      return "birthRegistrations";
+    case wire::Body::BIRTH_FEEDBACKS:
+      return "birthFeedbacks";
+    case wire::Body::VERIFICATION_QUERIES:
+      return "verificationQueries";
+    case wire::Body::VERIFICATION_ANSWERS:
+      return "verificationAnswers";
+    case wire::Body::ACKNOWLEDGEMENTS:
+      return "acknowledgements";
+    case wire::Body::REJECTION:
+      return "rejection";
+    case wire::Body::AUDIT_CHECKPOINT:
+      return "auditCheckpoint";
+    case wire::Body::QUARTERLY_STATISTICS:
+      return "quarterlyStatistics";
+    case wire::Body::MONTHLY_SUMMARY:
+      return "monthlySummary";
+    case wire::Body::SIGNED_DIRECTORY:
+      return "signedDirectory";
+    case wire::Body::REVOCATION_NOTICE:
+      return "revocationNotice";
+  }
+  return "unknown";
+}
+
+}  // namespace provnet::core
+
+namespace provnet::core {
+template class Decoded<wire::RecordVersion>;
+}  // namespace provnet::core

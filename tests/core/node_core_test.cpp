@@ -1,0 +1,344 @@
+// The core's delivery guarantees, driven through an in-memory network that
+// drops, duplicates, delays and reorders: every record arrives exactly once,
+// only where it belongs, and nothing is lost when a node restarts.
+#include <gtest/gtest.h>
+
+#include <capnp/message.h>
+
+#include "core/lossy_network.hpp"
+#include "core/node_core.hpp"
+#include "core/record_codec.hpp"
+#include "core/wire_codec.hpp"
+#include "store/tables.hpp"
+#include "support/temp_dir.hpp"
+#include "synth/population.hpp"
+
+namespace provnet {
+namespace {
+
+using testing::LossyNetwork;
+using testing::NetworkFaults;
+using testing::TempDir;
+
+// 2026-11-23 00:00 China time.
+constexpr std::int64_t kStartMs = 1'795'363'200'000 - 8 * 3'600'000;
+const domain::Date kToday{2026, 11, 23};
+
+std::unique_ptr<store::Store> open_store(const std::string& path) {
+  store::StoreOptions options;
+  options.path = path;
+  options.map_size_bytes = 64ull << 20;
+  options.durable = false;  // the test does not crash the machine
+  auto s = store::Store::open(options);
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+  return std::move(s).value();
+}
+
+core::CoreConfig config_for(domain::ProvinceCode self, std::set<domain::ProvinceCode> peers,
+                            std::uint64_t seed = 7) {
+  core::CoreConfig c;
+  c.self = self;
+  c.direct_peers = std::move(peers);
+  c.seed = seed;
+  c.max_records_per_message = 16;
+  c.max_in_flight_per_link = 4;
+  c.retry_initial_ms = 500;
+  c.retry_max_ms = 8'000;
+  return c;
+}
+
+// Valid records reported by `reporter` that concern `concerned`.
+std::vector<domain::MigrantRecord> records_between(domain::ProvinceCode reporter,
+                                                   domain::ProvinceCode concerned,
+                                                   std::size_t count, std::uint64_t seed = 1) {
+  synth::PopulationOptions o;
+  o.seed = seed;
+  o.today = kToday;
+  o.reporting = reporter;
+  synth::PopulationGenerator gen(o);
+  std::vector<domain::MigrantRecord> out;
+  while (out.size() < count) {
+    domain::MigrantRecord r = gen.next().record;
+    if (domain::concerned_province_of(r) == concerned) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::map<std::string, int> arrivals(core::NodeCore& node) {
+  auto inbox = node.inbox();
+  EXPECT_TRUE(inbox.ok());
+  std::map<std::string, int> count;
+  for (const core::InboxEntry& e : *inbox) ++count[e.item_id + "@v" + std::to_string(e.version)];
+  return count;
+}
+
+TEST(NodeCore, InflowRecordFrom44ArrivesAt51ExactlyOnceDespiteDropsAndDuplicates) {
+  TempDir dir("core");
+  auto store44 = open_store(dir.sub("44"));
+  auto store51 = open_store(dir.sub("51"));
+  core::NodeCore n44(config_for(44, {51}), *store44);
+  core::NodeCore n51(config_for(51, {44}), *store51);
+  LossyNetwork net(42, NetworkFaults{.drop = 0.4, .duplicate = 0.4});
+  net.attach(n44);
+  net.attach(n51);
+  net.advance_to(kStartMs);
+
+  auto records = records_between(44, 51, 1);
+  ASSERT_EQ(records[0].direction, "inflow") << "the generator drew an outflow record";
+  auto submitted = n44.submit_records(records, {"op-1", "test"}, net.now());
+  ASSERT_TRUE(submitted.ok());
+  ASSERT_TRUE(submitted->items[0].accepted());
+  EXPECT_EQ(submitted->items[0].version, 1u);
+  net.apply(44, std::move(submitted->effects));
+  net.run(kStartMs + 3'600'000);
+
+  auto got = arrivals(n51);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[records[0].record_id + "@v1"], 1);
+  EXPECT_EQ(*n44.outbox_depth(51), 0u) << "the sender keeps a message it was never told arrived";
+  // Faults really happened, so the guarantee was tested.
+  EXPECT_GT(net.dropped + net.duplicated, 0u);
+
+  auto txn = store51->begin_read();
+  auto history = store::record_history(*txn, records[0].record_id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  auto stored = core::Decoded<wire::RecordVersion>::decode((*history)[0].bytes, {});
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(core::record_from_wire(stored->root().getRecord()), records[0]);
+  EXPECT_EQ(stored->root().getAuthorNode(), 44);
+  EXPECT_EQ(std::string(stored->root().getOperatorId().cStr()), "op-1");
+}
+
+// Many records, many seeds, heavy faults: each arrives exactly once.
+TEST(NodeCore, ManyRecordsExactlyOnceAcrossSeeds) {
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    TempDir dir("core-seeds");
+    auto store44 = open_store(dir.sub("44"));
+    auto store51 = open_store(dir.sub("51"));
+    core::NodeCore n44(config_for(44, {51}, seed), *store44);
+    core::NodeCore n51(config_for(51, {44}, seed), *store51);
+    LossyNetwork net(seed, NetworkFaults{.drop = 0.3, .duplicate = 0.3});
+    net.attach(n44);
+    net.attach(n51);
+    net.advance_to(kStartMs);
+    auto records = records_between(44, 51, 150, seed);
+    auto submitted = n44.submit_records(records, {"op", "bulk"}, net.now());
+    ASSERT_TRUE(submitted.ok());
+    net.apply(44, std::move(submitted->effects));
+    net.run(kStartMs + 6 * 3'600'000);
+    auto got = arrivals(n51);
+    ASSERT_EQ(got.size(), records.size()) << "seed " << seed;
+    for (const auto& r : records) EXPECT_EQ(got[r.record_id + "@v1"], 1) << "seed " << seed;
+    EXPECT_EQ(*n44.outbox_depth(51), 0u) << "seed " << seed;
+    EXPECT_GT(net.count_logs("message.duplicate"), 0u) << "seed " << seed;
+  }
+}
+
+// A sender that restarts (its in-memory state gone) resends from its outbox;
+// the receiver still applies every record once.
+TEST(NodeCore, SenderRestartResendsOutboxAndReceiverDedups) {
+  TempDir dir("core-restart");
+  auto store44 = open_store(dir.sub("44"));
+  auto store51 = open_store(dir.sub("51"));
+  auto n44 = std::make_unique<core::NodeCore>(config_for(44, {51}), *store44);
+  core::NodeCore n51(config_for(51, {44}), *store51);
+  LossyNetwork net(5, NetworkFaults{.drop = 0.0, .duplicate = 0.0});
+  net.attach(*n44);
+  net.attach(n51);
+  net.advance_to(kStartMs);
+  auto records = records_between(44, 51, 40);
+  auto submitted = n44->submit_records(records, {"op", "x"}, net.now());
+  ASSERT_TRUE(submitted.ok());
+  net.apply(44, std::move(submitted->effects));
+  // Deliver a few envelopes, then "crash" 44 mid-stream.
+  net.run(kStartMs + 60);
+  n44 = std::make_unique<core::NodeCore>(config_for(44, {51}), *store44);
+  net.attach(*n44);
+  net.apply(44, n44->on_tick(net.now()));
+  net.run(kStartMs + 3'600'000);
+  auto got = arrivals(n51);
+  ASSERT_EQ(got.size(), records.size());
+  for (const auto& [id, n] : got) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(*n44->outbox_depth(51), 0u);
+}
+
+// The outbox, not memory, holds the backlog while a link is down.
+TEST(NodeCore, LinkDownKeepsMessagesInOutboxUntilLinkUp) {
+  TempDir dir("core-down");
+  auto store44 = open_store(dir.sub("44"));
+  auto store51 = open_store(dir.sub("51"));
+  core::NodeCore n44(config_for(44, {51}), *store44);
+  core::NodeCore n51(config_for(51, {44}), *store51);
+  LossyNetwork net(9, NetworkFaults{});
+  net.attach(n44);
+  net.attach(n51);
+  net.advance_to(kStartMs);
+  net.apply(44, n44.on_link_down(51, net.now()));
+  auto records = records_between(44, 51, 64);
+  auto submitted = n44.submit_records(records, {"op", "x"}, net.now());
+  ASSERT_TRUE(submitted.ok());
+  EXPECT_TRUE(submitted->effects.sends.empty()) << "sent on a link that is down";
+  net.apply(44, std::move(submitted->effects));
+  net.run(kStartMs + 600'000);
+  EXPECT_EQ(*n44.outbox_depth(51), 4u);  // 64 records / 16 per message
+  EXPECT_TRUE(arrivals(n51).empty());
+  net.apply(44, n44.on_link_up(51, net.now()));
+  net.run(kStartMs + 3'600'000);
+  EXPECT_EQ(arrivals(n51).size(), records.size());
+  EXPECT_EQ(*n44.outbox_depth(51), 0u);
+}
+
+TEST(NodeCore, InvalidRecordsAreRejectedAtSubmitAndNothingIsQueuedForThem) {
+  TempDir dir("core-invalid");
+  auto store44 = open_store(dir.sub("44"));
+  core::NodeCore n44(config_for(44, {51}), *store44);
+  auto records = records_between(44, 51, 2);
+  records[1].sex = "7";
+  records.push_back(records_between(31, 51, 1)[0]);  // valid, but 31's record, not 44's
+  auto submitted = n44.submit_records(records, {"op", "x"}, kStartMs);
+  ASSERT_TRUE(submitted.ok());
+  EXPECT_TRUE(submitted->items[0].accepted());
+  ASSERT_FALSE(submitted->items[1].accepted());
+  EXPECT_EQ(submitted->items[1].errors[0].field, domain::Field::sex);
+  ASSERT_FALSE(submitted->items[2].accepted());
+  bool names_reporter = false;
+  for (const auto& e : submitted->items[2].errors) {
+    names_reporter |= e.field == domain::Field::reporting_province;
+  }
+  EXPECT_TRUE(names_reporter);
+  auto txn = store44->begin_read();
+  EXPECT_FALSE(store::latest_version(*txn, records[1].record_id)->has_value());
+  EXPECT_EQ(*store::outbox_depth(*txn, 51), 1u);
+}
+
+// Builds an envelope as a (possibly faulty) peer would.
+std::string envelope_with_records(domain::ProvinceCode author, domain::ProvinceCode destination,
+                                  std::uint64_t id,
+                                  const std::vector<domain::MigrantRecord>& records) {
+  capnp::MallocMessageBuilder b;
+  auto env = b.initRoot<wire::Envelope>();
+  env.setMessageId(id);
+  env.setAuthor(author);
+  env.setDestination(destination);
+  env.setCreatedAtMs(kStartMs);
+  auto versions = env.initBody().initMigrantBatch().initVersions(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    core::record_to_wire(records[i], versions[i].initRecord());
+    versions[i].setVersion(1);
+    versions[i].setAuthorNode(author);
+  }
+  return core::serialize_message(b);
+}
+
+// A faulty sorter must not make a province store someone else's record: the
+// receiver checks that each record concerns it, stores the ones that do and
+// rejects the rest by item.
+TEST(NodeCore, ReceiverRefusesRecordsThatDoNotConcernIt) {
+  TempDir dir("core-leak");
+  auto store51 = open_store(dir.sub("51"));
+  core::NodeCore n51(config_for(51, {}), *store51);
+  auto for51 = records_between(44, 51, 1);
+  auto for31 = records_between(44, 31, 1);
+  std::string env = envelope_with_records(44, 51, 77, {for51[0], for31[0]});
+  core::Effects fx = n51.on_envelope(0, env, kStartMs);  // relayed by the national node
+  ASSERT_EQ(fx.sends.size(), 1u);
+  auto reply = core::DecodedEnvelope::decode(fx.sends[0].bytes, {});
+  ASSERT_TRUE(reply.ok());
+  ASSERT_TRUE(reply->root().getBody().isRejection());
+  auto rej = reply->root().getBody().getRejection();
+  EXPECT_EQ(rej.getMessageId(), 77u);
+  ASSERT_EQ(rej.getItems().size(), 1u);
+  EXPECT_EQ(rej.getItems()[0].getIndex(), 1u);
+  EXPECT_EQ(std::string(rej.getItems()[0].getItemId().cStr()), for31[0].record_id);
+  auto got = arrivals(n51);
+  EXPECT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.count(for51[0].record_id + "@v1"), 1u);
+  EXPECT_EQ(got.count(for31[0].record_id + "@v1"), 0u);
+  // A retry of the same message gets the same reply and changes nothing.
+  core::Effects again = n51.on_envelope(0, env, kStartMs + 1000);
+  ASSERT_EQ(again.sends.size(), 1u);
+  EXPECT_EQ(again.sends[0].bytes, fx.sends[0].bytes);
+  EXPECT_EQ(arrivals(n51).size(), 1u);
+}
+
+TEST(NodeCore, MessageClaimingAnotherAuthorClosesTheLink) {
+  TempDir dir("core-auth");
+  auto store51 = open_store(dir.sub("51"));
+  core::NodeCore n51(config_for(51, {44, 31}), *store51);
+  auto recs = records_between(31, 51, 1);
+  // Arrives on 44's link but claims to be from 31.
+  core::Effects fx = n51.on_envelope(44, envelope_with_records(31, 51, 1, recs), kStartMs);
+  ASSERT_EQ(fx.closes.size(), 1u);
+  EXPECT_EQ(fx.closes[0].peer, 44);
+  EXPECT_TRUE(fx.sends.empty());
+  ASSERT_FALSE(fx.logs.empty());
+  EXPECT_EQ(fx.logs[0].event, "security.author_mismatch");
+  EXPECT_TRUE(arrivals(n51).empty());
+}
+
+TEST(NodeCore, MalformedBytesCloseTheLinkAndChangeNothing) {
+  TempDir dir("core-garbage");
+  auto store51 = open_store(dir.sub("51"));
+  core::NodeCore n51(config_for(51, {44}), *store51);
+  synth::Rng rng(3);
+  for (int i = 0; i < 200; ++i) {
+    std::string junk(8 * (1 + rng.below(32)), '\0');
+    for (char& c : junk) c = static_cast<char>(rng.below(256));
+    core::Effects fx = n51.on_envelope(44, junk, kStartMs);
+    ASSERT_EQ(fx.closes.size(), 1u) << "iteration " << i;
+    EXPECT_TRUE(fx.sends.empty());
+  }
+  // A valid message still works afterwards.
+  auto recs = records_between(44, 51, 1);
+  core::Effects fx = n51.on_envelope(44, envelope_with_records(44, 51, 5, recs), kStartMs);
+  EXPECT_TRUE(fx.closes.empty());
+  EXPECT_EQ(arrivals(n51).size(), 1u);
+}
+
+TEST(NodeCore, RoutesThroughNationalUnlessDirectPeer) {
+  TempDir dir("core-route");
+  auto s = open_store(dir.sub("44"));
+  core::NodeCore n44(config_for(44, {35, 43}), *s);
+  EXPECT_EQ(n44.next_hop(43), 43);
+  EXPECT_EQ(n44.next_hop(51), 0);
+  EXPECT_EQ(n44.next_hop(0), 0);
+  auto s0 = open_store(dir.sub("00"));
+  core::NodeCore n00(config_for(0, {}), *s0);
+  EXPECT_EQ(n00.next_hop(51), 51);
+}
+
+}  // namespace
+}  // namespace provnet
+
+namespace provnet {
+namespace {
+
+TEST(NodeCore, ResubmittingUnchangedRecordsCreatesNoVersionAndSendsNothing) {
+  TempDir dir("core-unchanged");
+  auto s = open_store(dir.sub("44"));
+  core::NodeCore n44(config_for(44, {51}), *s);
+  n44.on_link_down(51, kStartMs);
+  auto records = records_between(44, 51, 5);
+  ASSERT_TRUE(n44.submit_records(records, {"op", "first"}, kStartMs).ok());
+  auto again = n44.submit_records(records, {"op", "again"}, kStartMs + 1000);
+  ASSERT_TRUE(again.ok());
+  for (const auto& item : again->items) {
+    EXPECT_TRUE(item.unchanged) << item.record_id;
+    EXPECT_EQ(item.version, 1u);
+  }
+  EXPECT_EQ(*n44.outbox_depth(51), 1u);
+  // A changed record becomes version 2, queued again; history keeps both.
+  records[0].education = records[0].education == "61" ? "71" : "61";
+  auto changed = n44.submit_records(records, {"op", "moved on"}, kStartMs + 2000);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->items[0].version, 2u);
+  EXPECT_FALSE(changed->items[0].unchanged);
+  EXPECT_TRUE(changed->items[1].unchanged);
+  EXPECT_EQ(*n44.outbox_depth(51), 2u);
+  auto txn = s->begin_read();
+  EXPECT_EQ(store::record_history(*txn, records[0].record_id)->size(), 2u);
+}
+
+}  // namespace
+}  // namespace provnet
