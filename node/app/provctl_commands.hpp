@@ -1,0 +1,45 @@
+// provctl's subcommands. Each returns the process exit status.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "domain/date.hpp"
+
+namespace provnet::app {
+
+// The reporting date: --today YYYYMMDD, or the current date in China.
+std::optional<domain::Date> reporting_date(const std::string& today_text);
+std::int64_t now_unix_ms();
+
+struct ValidateOptions {
+  std::string path;
+  std::string format;  // "" = from the extension
+  bool json = false;
+  std::string today;  // "" = today
+};
+// 0 all valid, 1 some invalid, 2 unreadable or unparseable.
+int run_validate(const ValidateOptions& options);
+
+struct IngestOptions {
+  std::string store_path;
+  std::string node;  // two digits
+  std::string path;
+  std::string format;
+  std::string operator_id = "provctl";
+  std::string reason = "bulk import";
+  std::uint64_t map_size_mib = 1024;
+  std::size_t batch = 10'000;  // records per transaction
+};
+// Validates and stores records as the node's own reports, queued in the
+// outbox for the provinces they concern. 0 all stored, 1 some invalid, 2 error.
+int run_store_ingest(const IngestOptions& options);
+
+struct ShowOptions {
+  std::string store_path;
+  std::size_t records = 10;  // how many records to list
+};
+int run_store_show(const ShowOptions& options);
+
+}  // namespace provnet::app
