@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "domain/digits.hpp"
+
 namespace provnet::domain {
 
 namespace {
@@ -15,13 +17,6 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
-}
-
-bool all_digits(std::string_view text) {
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
 }
 
 int digits_value(std::string_view text) {

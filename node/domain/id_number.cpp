@@ -1,4 +1,5 @@
 #include "domain/id_number.hpp"
+#include "domain/digits.hpp"
 
 #include <algorithm>
 #include <array>
@@ -14,17 +15,6 @@ namespace {
 constexpr std::array<int, 17> kWeights = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 constexpr std::string_view kCheckCharacters = "10X98765432";
 constexpr Date kEarliestBirth{1900, 1, 1};
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool all_digits(std::string_view text) {
-  for (char c : text) {
-    if (!is_digit(c)) return false;
-  }
-  return true;
-}
 
 void add(IdNumberCheck& check, std::string found, std::string expected, std::string sentence) {
   check.problems.push_back({std::move(found), std::move(expected), std::move(sentence)});

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "domain/digits.hpp"
+
 namespace provnet::domain {
 
 namespace {
@@ -82,10 +84,6 @@ constexpr std::array<char, 200> make_code_texts() {
   return texts;
 }
 constexpr std::array<char, 200> kCodeTexts = make_code_texts();
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 }  // namespace
 

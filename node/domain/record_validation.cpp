@@ -1,4 +1,5 @@
 #include "domain/record_validation.hpp"
+#include "domain/digits.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,17 +24,6 @@ constexpr std::size_t kMaxHouseholdCodeLength = 20;
 constexpr std::int64_t kMinDaysAway = 30;  // SPEC §2.1
 constexpr int kAdultAge = 18;
 constexpr std::size_t kMaxShownValueLength = 12;
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool all_digits(std::string_view text) {
-  for (char c : text) {
-    if (!is_digit(c)) return false;
-  }
-  return true;
-}
 
 bool is_record_id_char(char c) {
   return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' || c == '_' ||

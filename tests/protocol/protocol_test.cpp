@@ -11,34 +11,15 @@
 
 #include "core/record_codec.hpp"
 #include "core/wire_codec.hpp"
+#include "domain/domain_test_support.hpp"
 #include "support/temp_dir.hpp"
 
 namespace provnet {
 namespace {
 
+// A valid record of Guangdong (44) about a migrant from Sichuan (51).
 domain::MigrantRecord sample_record() {
-  domain::MigrantRecord r;
-  r.record_id = "44-2026-000000001";
-  r.direction = "inflow";
-  r.reporting_province = "44";
-  r.name = "张三";
-  r.sex = "1";
-  r.current_address = "广东省广州市天河区";
-  r.current_address_code = "440106001001";
-  r.hukou_address = "四川省成都市武侯区";
-  r.hukou_address_code = "510107002003";
-  r.id_number = "510107199001011234";
-  r.birth_date = "19900101";
-  r.education = "61";
-  r.hukou_type = "2";
-  r.migration_reason = "1";
-  r.move_date = "20250301";
-  r.marital_status = "21";
-  r.family_migrates = false;
-  r.spouse_migrates = true;
-  r.ethnic_group = "01";
-  r.household_code = "12345";
-  return r;
+  return domain::test_support::valid_inflow();
 }
 
 std::string build_envelope(const std::function<void(wire::Body::Builder)>& fill,
@@ -281,9 +262,9 @@ TEST(Protocol, CapnpDecodeToolPrintsTheFieldsOfAFramedEnvelope) {
   EXPECT_NE(out.find("author = 44"), std::string::npos) << out;
   EXPECT_NE(out.find("destination = 51"), std::string::npos) << out;
   EXPECT_NE(out.find("migrantBatch = ("), std::string::npos) << out;
-  EXPECT_NE(out.find("recordId = \"44-2026-000000001\""), std::string::npos) << out;
+  EXPECT_NE(out.find("recordId = \"44-2026-000123\""), std::string::npos) << out;
   EXPECT_NE(out.find("direction = inflow"), std::string::npos) << out;
-  EXPECT_NE(out.find("hukouAddressCode = \"510107002003\""), std::string::npos) << out;
+  EXPECT_NE(out.find("hukouAddressCode = \"510107001001\""), std::string::npos) << out;
   EXPECT_NE(out.find("spouseMigrates = yes"), std::string::npos) << out;
   EXPECT_NE(out.find("version = 2"), std::string::npos) << out;
   EXPECT_NE(out.find("operatorId = \"op-7\""), std::string::npos) << out;

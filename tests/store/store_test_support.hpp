@@ -14,36 +14,11 @@
 #include <string_view>
 
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace provnet::store::testing {
 
-// A fresh directory under the system temp dir, removed with everything in it
-// when the test ends. Named after the test and the process so that tests run
-// in parallel (ctest -j) never share one.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "provnet-store-";
-    if (info != nullptr) name += std::string(info->test_suite_name()) + "-" + info->name() + "-";
-    name += std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
-    path_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  // A path inside the directory (not created).
-  std::string sub(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using provnet::testing::TempDir;
 
 inline StoreOptions options_for(const std::string& path) {
   StoreOptions o;
