@@ -1,0 +1,107 @@
+// provctl store ingest/show and provnode --check-store on real stores.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "app/run_command.hpp"
+#include "domain/record_interchange.hpp"
+#include "support/temp_dir.hpp"
+#include "synth/population.hpp"
+
+namespace provnet {
+namespace {
+
+using testing::bin;
+using testing::run_command;
+
+std::string write_batch(const testing::TempDir& dir, const std::string& name, int n,
+                        double error_rate, domain::ProvinceCode province) {
+  synth::PopulationOptions o;
+  o.seed = 21;
+  // The binaries use today's date: generate against it too.
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  o.today = domain::Date::from_unix_ms_cst(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  o.error_rate = error_rate;
+  o.reporting = province;
+  synth::PopulationGenerator gen(o);
+  std::string path = dir.sub(name);
+  std::ofstream out(path);
+  for (int i = 0; i < n; ++i) out << domain::record_to_json(gen.next().record).dump() << '\n';
+  return path;
+}
+
+TEST(ProvctlStore, IngestStoresValidRecordsReportsInvalidOnesAndIsIdempotent) {
+  testing::TempDir dir("ingest");
+  std::string batch = write_batch(dir, "b.ndjson", 400, 0.1, 44);
+  std::string store = dir.sub("store44");
+  auto first = run_command(bin("provctl") + " store ingest --store " + store +
+                           " --node 44 --batch 64 " + batch);
+  ASSERT_EQ(first.status, 1) << first.out;  // some records were broken on purpose
+  std::size_t pos = first.out.find("400 records read, ");
+  ASSERT_NE(pos, std::string::npos) << first.out;
+  int stored = std::stoi(first.out.substr(pos + 18));
+  EXPECT_GT(stored, 300);
+  EXPECT_LT(stored, 400);
+  EXPECT_NE(first.out.find("not stored"), std::string::npos);
+
+  auto show = run_command(bin("provctl") + " store show --store " + store);
+  ASSERT_EQ(show.status, 0) << show.out;
+  EXPECT_NE(show.out.find("of node 44"), std::string::npos) << show.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(show.out, m, std::regex(R"(\n  records +(\d+) entries)")))
+      << show.out;
+  EXPECT_EQ(std::stoi(m[1]), stored);
+  EXPECT_NE(show.out.find("link 00:"), std::string::npos) << show.out;
+
+  // The same file again: nothing new is stored or queued.
+  auto again = run_command(bin("provctl") + " store ingest --store " + store +
+                           " --node 44 --batch 64 " + batch);
+  auto show_again = run_command(bin("provctl") + " store show --store " + store);
+  EXPECT_EQ(show.out, show_again.out);
+
+  auto check = run_command(bin("provnode") + " --check-store " + store);
+  EXPECT_EQ(check.status, 0) << check.out;
+  EXPECT_NE(check.out.find("records"), std::string::npos);
+}
+
+TEST(ProvctlStore, AStoreBelongsToOneNode) {
+  testing::TempDir dir("ingest-owner");
+  std::string store = dir.sub("s");
+  auto first = run_command(bin("provctl") + " store ingest --store " + store + " --node 44 " +
+                           write_batch(dir, "a.ndjson", 5, 0.0, 44));
+  ASSERT_EQ(first.status, 0) << first.out;
+  auto other = run_command(bin("provctl") + " store ingest --store " + store + " --node 51 " +
+                           write_batch(dir, "b.ndjson", 5, 0.0, 51) + " 2>&1");
+  EXPECT_EQ(other.status, 2);
+  EXPECT_NE(other.out.find("belongs to node 44, not 51"), std::string::npos) << other.out;
+}
+
+TEST(ProvctlStore, RecordsOfAnotherProvinceAreNotStored) {
+  testing::TempDir dir("ingest-foreign");
+  std::string store = dir.sub("s");
+  auto r = run_command(bin("provctl") + " store ingest --store " + store + " --node 44 " +
+                       write_batch(dir, "b.ndjson", 5, 0.0, 51));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("0 stored"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reports only its own records"), std::string::npos) << r.out;
+}
+
+TEST(ProvctlStore, MissingOrCorruptStoreIsAClearError) {
+  testing::TempDir dir("show-missing");
+  auto missing = run_command(bin("provctl") + " store show --store " + dir.sub("none") + " 2>&1");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_FALSE(missing.out.empty());
+  std::filesystem::create_directories(dir.sub("bad"));
+  std::ofstream(dir.sub("bad/data.mdb")) << std::string(8192, 'x');
+  auto corrupt = run_command(bin("provnode") + " --check-store " + dir.sub("bad") + " 2>&1");
+  EXPECT_EQ(corrupt.status, 2);
+  EXPECT_NE(corrupt.out.find(dir.sub("bad")), std::string::npos) << corrupt.out;
+}
+
+}  // namespace
+}  // namespace provnet
