@@ -1,6 +1,9 @@
 // provctl: the operator's command line.
 #include <CLI/CLI.hpp>
 
+#include <exception>
+#include <iostream>
+
 #include "app/provctl_commands.hpp"
 
 int main(int argc, char** argv) {
@@ -45,9 +48,18 @@ int main(int argc, char** argv) {
   sh->add_option("--store", show.store_path, "the store directory")->required();
   sh->add_option("--records", show.records, "how many records to list")->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
-  if (v->parsed()) return run_validate(validate);
-  if (in->parsed()) return run_store_ingest(ingest);
-  if (sh->parsed()) return run_store_show(show);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors exit 2 like any other "cannot even start" error.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    if (v->parsed()) return run_validate(validate);
+    if (in->parsed()) return run_store_ingest(ingest);
+    if (sh->parsed()) return run_store_show(show);
+  } catch (const std::exception& e) {
+    std::cerr << "provctl: " << e.what() << '\n';
+  }
   return 2;
 }

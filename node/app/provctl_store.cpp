@@ -97,6 +97,10 @@ int run_store_ingest(const IngestOptions& o) {
     for (const std::string& m : messages) std::cout << "  - " << m << '\n';
   };
   auto flush = [&]() {
+    if (failure) {  // the store failed: stop holding the rest of the file
+      batch.clear();
+      lines.clear();
+    }
     if (batch.empty() || failure) return;
     auto outcome = core.submit_records(batch, meta, now_unix_ms());
     if (!outcome) {

@@ -45,7 +45,8 @@ void print_json(const domain::RecordItem& item) {
                          {"record_id", item.record_id.empty() ? nlohmann::json(nullptr)
                                                               : nlohmann::json(item.record_id)},
                          {"errors", std::move(errors)}};
-  std::cout << line.dump() << '\n';
+  // Input that is not UTF-8 must not make the report itself fail.
+  std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/digest.hpp"
 #include "core/record_codec.hpp"
 #include "store/keys.hpp"
 #include "store/tables.hpp"
@@ -27,8 +28,12 @@ std::string message_ref(ProvinceCode author, std::uint64_t id) {
 
 // The store failed in the middle of an event: nothing of the event was kept
 // (the transaction aborted); the event's sender will retry.
-void log_store_failure(Effects& fx, std::string_view during, const Error& e) {
+// A timer is set so that work left pending by the failure is retried even if
+// no other event comes.
+void log_store_failure(Effects& fx, std::string_view during, const Error& e, std::int64_t now_ms) {
   fx.log(LogLevel::error, "store.failed", {{"during", std::string(during)}, {"reason", e.message}});
+  constexpr std::int64_t kRetryAfterFailureMs = 1'000;
+  fx.wake_at(now_ms + kRetryAfterFailureMs);
 }
 
 // An envelope authored by this node, with a fresh message id from the store
@@ -65,8 +70,30 @@ Result<std::uint64_t> next_counter(store::WriteTxn& txn, std::string_view name) 
   return value;
 }
 
-Result<std::uint64_t> next_message_id(store::WriteTxn& txn) {
-  return next_counter(txn, store::kNextMessageIdMetaKey);
+// Message ids never go backwards, even when a store is restored from an older
+// backup: an id is at least the creation time in microseconds-ish units
+// (ms * 1000), so ids issued after a restore are above any issued before it
+// unless the node once authored more than 1000 messages in a millisecond.
+Result<std::uint64_t> next_message_id(store::WriteTxn& txn, std::int64_t now_ms) {
+  auto current = store::meta_get_u64(txn, store::kNextMessageIdMetaKey);
+  if (!current) return current.error();
+  std::uint64_t floor = now_ms > 0 ? static_cast<std::uint64_t>(now_ms) * 1000 : 0;
+  std::uint64_t value = std::max(current->value_or(0) + 1, floor);
+  auto put = store::meta_put_u64(txn, store::kNextMessageIdMetaKey, value);
+  if (!put) return put.error();
+  return value;
+}
+
+// What the receiver remembers of a message it applied: a digest of its bytes
+// (to tell a retry from a different message reusing the id) and its reply.
+std::string dedup_value(std::string_view message_bytes, std::string_view reply) {
+  std::string out = sha256(message_bytes);
+  out.append(reply);
+  return out;
+}
+
+std::string rejected_marker(std::string_view record_id) {
+  return "rejected:" + std::string(record_id);
 }
 
 Result<std::uint64_t> next_outbox_seq(store::WriteTxn& txn) {
@@ -176,6 +203,9 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
         if (!decoded) return decoded.error();
         stored_previous = record_from_wire(decoded->root().getRecord());
         previous = &stored_previous;
+        auto rejected = store::meta_get_u64(*txn, rejected_marker(r.record_id));
+        if (!rejected) return rejected.error();
+        if (*rejected == std::optional<std::uint64_t>(latest)) previous = nullptr;  // send again
       }
     }
     if (previous && *previous == r) {
@@ -191,7 +221,7 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
   for (auto& [destination, indexes] : by_destination) {
     for (std::size_t start = 0; start < indexes.size(); start += config_.max_records_per_message) {
       std::size_t end = std::min(indexes.size(), start + config_.max_records_per_message);
-      auto id = next_message_id(*txn);
+      auto id = next_message_id(*txn, now_ms);
       if (!id) return id.error();
       OutgoingEnvelope env(config_.self, destination, *id, now_ms);
       auto versions = env.body().initMigrantBatch().initVersions(end - start);
@@ -275,7 +305,7 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
         on_replies(link_peer, env, now_ms, fx);
         break;
       default:
-        on_message(link_peer, env, now_ms, fx);
+        on_message(link_peer, env, bytes, now_ms, fx);
         break;
     }
   } catch (const kj::Exception& e) {
@@ -286,20 +316,36 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
   return fx;
 }
 
-void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::int64_t now_ms,
-                          Effects& fx) {
+void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
+                          std::string_view bytes, std::int64_t now_ms, Effects& fx) {
   const ProvinceCode author = env.getAuthor();
+  const ProvinceCode destination = env.getDestination();
   const std::uint64_t message_id = env.getMessageId();
   const std::string ref = message_ref(author, message_id);
   const std::string_view kind = body_kind_name(env.getBody().which());
+  // The national node stores and forwards what is for a province; everyone
+  // else only takes what is addressed to it.
+  const bool relay = config_.is_national() && destination != config_.self;
 
   auto txn = store_.begin_write();
-  if (!txn) return log_store_failure(fx, "receive", txn.error());
+  if (!txn) return log_store_failure(fx, "receive", txn.error(), now_ms);
   auto seen = store::dedup_lookup(*txn, author, message_id);
-  if (!seen) return log_store_failure(fx, "receive", seen.error());
+  if (!seen) return log_store_failure(fx, "receive", seen.error(), now_ms);
   if (*seen) {
+    std::string_view remembered = **seen;
+    if (remembered.substr(0, 32) != sha256(bytes)) {
+      // Same (author, id), different content: the author reused an id (its
+      // store restored from an old backup?). Acknowledging would make it
+      // drop a message we never applied; stay silent so it keeps it, and
+      // say so loudly.
+      fx.log(LogLevel::error, "message.id_reused",
+             {{"message_id", ref},
+              {"peer", code_text(link_peer)},
+              {"reason", "a different message under an id already applied; not acknowledged"}});
+      return;
+    }
     // A retry: the sender did not get our reply. Send the same reply again.
-    fx.sends.push_back(SendEnvelope{link_peer, **seen});
+    fx.sends.push_back(SendEnvelope{link_peer, std::string(remembered.substr(32))});
     fx.log(LogLevel::info, "message.duplicate",
            {{"message_id", ref}, {"peer", code_text(link_peer)}, {"kind", std::string(kind)}});
     return;
@@ -308,16 +354,21 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env, st
   std::string whole_reason;
   std::vector<ItemFault> faults;
   std::uint32_t applied = 0;
-  if (env.getDestination() != config_.self) {
+  const ProvinceCode target = relay ? destination : config_.self;
+  if (!relay && destination != config_.self) {
     whole_reason = fmt::format("message is for node {}, not for this node {}",
-                               domain::province_code_text(env.getDestination()),
+                               domain::province_code_text(destination),
                                domain::province_code_text(config_.self));
+  } else if (relay && !domain::find_province(destination)) {
+    whole_reason = fmt::format("message is for node {}, which is not a province",
+                               domain::province_code_text(destination));
   } else if (env.getBody().which() == wire::Body::MIGRANT_BATCH) {
-    // Receivers check what they are given: a faulty sorter must not make a
-    // province store a record that does not concern it.
-    domain::Date day = domain::Date::from_unix_ms_cst(std::max(now_ms, env.getCreatedAtMs()));
-    domain::ValidationContext ctx{day};
+    // Every hop checks what it is given: a faulty sorter must not make a
+    // province store a record that does not concern it. Dates are judged by
+    // this node's own clock, never the sender's.
+    domain::ValidationContext ctx{domain::Date::from_unix_ms_cst(now_ms)};
     auto versions = env.getBody().getMigrantBatch().getVersions();
+    std::vector<std::pair<std::string, std::string>> to_store;  // record id, version bytes
     for (std::uint32_t i = 0; i < versions.size(); ++i) {
       auto v = versions[i];
       domain::MigrantRecord r = record_from_wire(v.getRecord());
@@ -330,16 +381,26 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env, st
                         "message's author {}",
                         r.reporting_province, domain::province_code_text(author))});
       }
-      if (errors.empty() && domain::concerned_province_of(r) != config_.self) {
+      if (errors.empty() && (v.getAuthorNode() != author || v.getVersion() == 0)) {
+        errors.push_back(domain::ValidationError{
+            domain::Field::record_id,
+            fmt::format("version {} by node {}", v.getVersion(),
+                        domain::province_code_text(v.getAuthorNode())),
+            fmt::format("a version from 1 up, made by the message's author {}",
+                        domain::province_code_text(author)),
+            "the version's number or author is not what its message says"});
+      }
+      if (errors.empty() && domain::concerned_province_of(r) != target) {
         errors.push_back(domain::ValidationError{
             r.direction == "inflow" ? domain::Field::hukou_address_code
                                     : domain::Field::current_address_code,
             fmt::format("province {}",
                         domain::province_code_text(domain::concerned_province_of(r).value_or(0))),
-            fmt::format("province {}", domain::province_code_text(config_.self)),
-            fmt::format("the record concerns province {}, not this node {}; it was not stored",
+            fmt::format("province {}", domain::province_code_text(target)),
+            fmt::format("the record concerns province {}, not the message's destination {}; it "
+                        "was not stored",
                         domain::province_code_text(domain::concerned_province_of(r).value_or(0)),
-                        domain::province_code_text(config_.self))});
+                        domain::province_code_text(target))});
       }
       if (!errors.empty()) {
         faults.push_back(ItemFault{i, r.record_id, std::move(errors)});
@@ -348,7 +409,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env, st
       std::string stored_bytes = canonical_message(v);
       auto existing =
           txn->get(store::Table::records, store::keys::record_version(r.record_id, v.getVersion()));
-      if (!existing) return log_store_failure(fx, "receive", existing.error());
+      if (!existing) return log_store_failure(fx, "receive", existing.error(), now_ms);
       if (*existing) {
         // The same version from another message (a resend under a new id):
         // fine if identical, a conflict if not.
@@ -365,21 +426,37 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env, st
         }
         continue;
       }
-      auto stored = store::append_record_version(*txn, r.record_id, v.getVersion(), stored_bytes);
-      if (!stored) return log_store_failure(fx, "receive", stored.error());
-      auto arrived = inbox_append(
-          *txn, InboxEntry{0, "record", r.record_id, v.getVersion(), author, message_id});
-      if (!arrived) return log_store_failure(fx, "receive", arrived.error());
+      to_store.emplace_back(r.record_id, std::move(stored_bytes));
+    }
+    // A relay forwards the author's envelope unchanged (its signature must
+    // still verify at the destination), so it is all or nothing.
+    if (relay && !faults.empty()) to_store.clear();
+    for (auto& [record_id, version_bytes] : to_store) {
+      auto decoded = Decoded<wire::RecordVersion>::decode(version_bytes, config_.limits);
+      std::uint32_t version = decoded ? decoded->root().getVersion() : 0;
+      auto stored = store::append_record_version(*txn, record_id, version, version_bytes);
+      if (!stored) return log_store_failure(fx, "receive", stored.error(), now_ms);
+      if (!relay) {
+        auto arrived =
+            inbox_append(*txn, InboxEntry{0, "record", record_id, version, author, message_id});
+        if (!arrived) return log_store_failure(fx, "receive", arrived.error(), now_ms);
+      }
       ++applied;
     }
-  } else {
+  } else if (!relay) {
     whole_reason = fmt::format("message kind {} is not handled by this node", kind);
   }
-
-  auto reply_id = next_message_id(*txn);
-  if (!reply_id) return log_store_failure(fx, "receive", reply_id.error());
-  OutgoingEnvelope reply(config_.self, link_peer, *reply_id, now_ms);
   bool rejected = !whole_reason.empty() || !faults.empty();
+  if (relay && !rejected) {
+    auto seq = next_outbox_seq(*txn);
+    if (!seq) return log_store_failure(fx, "receive", seq.error(), now_ms);
+    auto queued = store::outbox_append(*txn, destination, *seq, bytes);
+    if (!queued) return log_store_failure(fx, "receive", queued.error(), now_ms);
+  }
+
+  auto reply_id = next_message_id(*txn, now_ms);
+  if (!reply_id) return log_store_failure(fx, "receive", reply_id.error(), now_ms);
+  OutgoingEnvelope reply(config_.self, link_peer, *reply_id, now_ms);
   if (!rejected) {
     auto ack = reply.body().initAcknowledgements(1)[0];
     ack.setAuthor(author);
@@ -401,21 +478,18 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env, st
     }
   }
   std::string reply_bytes = reply.bytes();
-  auto recorded = store::dedup_record(*txn, author, message_id, reply_bytes);
-  if (!recorded) return log_store_failure(fx, "receive", recorded.error());
+  auto recorded = store::dedup_record(*txn, author, message_id, dedup_value(bytes, reply_bytes));
+  if (!recorded) return log_store_failure(fx, "receive", recorded.error(), now_ms);
   auto committed = txn->commit();
-  if (!committed) return log_store_failure(fx, "receive", committed.error());
+  if (!committed) return log_store_failure(fx, "receive", committed.error(), now_ms);
 
   fx.sends.push_back(SendEnvelope{link_peer, std::move(reply_bytes)});
-  fx.log(LogLevel::info, "message.applied",
-         {{"message_id", ref},
-          {"peer", code_text(link_peer)},
-          {"kind", std::string(kind)},
-          {"applied", std::to_string(applied)}});
   if (rejected) {
     fx.log(LogLevel::warn, "message.rejected",
            {{"message_id", ref},
             {"peer", code_text(link_peer)},
+            {"kind", std::string(kind)},
+            {"applied", std::to_string(applied)},
             {"items", std::to_string(faults.size())},
             {"reason", whole_reason.empty() ? "item errors" : whole_reason}});
     for (const ItemFault& f : faults) {
@@ -425,7 +499,15 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env, st
               {"field", std::string(f.errors.front().key())},
               {"reason", f.errors.front().message}});
     }
+  } else {
+    fx.log(LogLevel::info, relay ? "message.relayed" : "message.applied",
+           {{"message_id", ref},
+            {"peer", code_text(link_peer)},
+            {"destination", code_text(destination)},
+            {"kind", std::string(kind)},
+            {"records", std::to_string(applied)}});
   }
+  if (relay && !rejected) pump(destination, now_ms, fx);
 }
 
 void NodeCore::on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::int64_t now_ms,
@@ -433,7 +515,7 @@ void NodeCore::on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, st
   auto body = env.getBody();
   if (body.which() == wire::Body::ACKNOWLEDGEMENTS) {
     for (auto ack : body.getAcknowledgements()) {
-      settle(link_peer, ack.getAuthor(), ack.getMessageId(), "acknowledged", now_ms, fx);
+      settle(link_peer, ack.getAuthor(), ack.getMessageId(), nullptr, now_ms, fx);
     }
   } else {
     auto rej = body.getRejection();
@@ -444,13 +526,14 @@ void NodeCore::on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, st
               {"record_id", item.getItemId().cStr()},
               {"reason", item.getErrors().size() ? item.getErrors()[0].getMessage().cStr() : ""}});
     }
-    settle(link_peer, rej.getAuthor(), rej.getMessageId(), "rejected", now_ms, fx);
+    settle(link_peer, rej.getAuthor(), rej.getMessageId(), &rej, now_ms, fx);
   }
   pump(link_peer, now_ms, fx);
 }
 
 void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t message_id,
-                      const char* outcome, std::int64_t now_ms, Effects& fx) {
+                      const wire::Rejection::Reader* rejection, std::int64_t now_ms, Effects& fx) {
+  const char* outcome = rejection ? "rejected" : "acknowledged";
   Link& l = link(link_peer);
   auto it = l.in_flight.find({author, message_id});
   if (it == l.in_flight.end()) {
@@ -460,17 +543,50 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
     return;
   }
   auto txn = store_.begin_write();
-  if (!txn) return log_store_failure(fx, "settle", txn.error());
+  if (!txn) return log_store_failure(fx, "settle", txn.error(), now_ms);
+  if (rejection && author == config_.self) {
+    auto noted = note_rejected_records(*txn, link_peer, it->second.seq, *rejection);
+    if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
+  }
   auto removed = store::outbox_remove(*txn, link_peer, it->second.seq);
-  if (!removed) return log_store_failure(fx, "settle", removed.error());
+  if (!removed) return log_store_failure(fx, "settle", removed.error(), now_ms);
   auto committed = txn->commit();
-  if (!committed) return log_store_failure(fx, "settle", committed.error());
+  if (!committed) return log_store_failure(fx, "settle", committed.error(), now_ms);
   fx.log(LogLevel::info, std::string("message.") + outcome,
          {{"message_id", message_ref(author, message_id)},
           {"peer", code_text(link_peer)},
           {"attempts", std::to_string(it->second.attempts)}});
   l.in_flight.erase(it);
-  (void)now_ms;
+}
+
+Result<void> NodeCore::note_rejected_records(store::WriteTxn& txn, ProvinceCode link_peer,
+                                             std::uint64_t seq,
+                                             const wire::Rejection::Reader& rejection) {
+  // The rejected versions are kept where the provincial system reads what
+  // arrived (inbox, kind "rejected"), and marked so that submitting the same
+  // record again queues it again instead of counting as unchanged.
+  auto bytes = txn.get(store::Table::outbox, store::keys::outbox(link_peer, seq));
+  if (!bytes) return bytes.error();
+  if (!*bytes) return {};
+  auto decoded = DecodedEnvelope::decode(**bytes, config_.limits);
+  if (!decoded || !decoded->root().getBody().isMigrantBatch()) return {};
+  auto versions = decoded->root().getBody().getMigrantBatch().getVersions();
+  std::set<std::uint32_t> indexes;
+  for (auto item : rejection.getItems()) indexes.insert(item.getIndex());
+  if (indexes.empty()) {
+    for (std::uint32_t i = 0; i < versions.size(); ++i) indexes.insert(i);
+  }
+  for (std::uint32_t i : indexes) {
+    if (i >= versions.size()) continue;
+    std::string record_id = versions[i].getRecord().getRecordId().cStr();
+    std::uint32_t version = versions[i].getVersion();
+    auto noted = inbox_append(
+        txn, InboxEntry{0, "rejected", record_id, version, link_peer, rejection.getMessageId()});
+    if (!noted) return noted.error();
+    auto marked = store::meta_put_u64(txn, rejected_marker(record_id), version);
+    if (!marked) return marked.error();
+  }
+  return {};
 }
 
 std::int64_t NodeCore::backoff_ms(std::uint32_t attempts) {
@@ -487,10 +603,10 @@ void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
   Link& l = link(peer);
   if (!l.up || l.in_flight.size() >= config_.max_in_flight_per_link) return;
   auto txn = store_.begin_read();
-  if (!txn) return log_store_failure(fx, "send", txn.error());
+  if (!txn) return log_store_failure(fx, "send", txn.error(), now_ms);
   std::size_t room = config_.max_in_flight_per_link - l.in_flight.size();
   auto entries = store::outbox_scan(*txn, peer, l.scan_from_seq, room, SIZE_MAX);
-  if (!entries) return log_store_failure(fx, "send", entries.error());
+  if (!entries) return log_store_failure(fx, "send", entries.error(), now_ms);
   for (const store::OutboxEntry& e : *entries) {
     auto decoded = DecodedEnvelope::decode(e.bytes, config_.limits);
     if (!decoded) {
@@ -519,7 +635,7 @@ void NodeCore::pump_all(std::int64_t now_ms, Effects& fx) {
   std::set<ProvinceCode> peers;
   {
     auto txn = store_.begin_read();
-    if (!txn) return log_store_failure(fx, "send", txn.error());
+    if (!txn) return log_store_failure(fx, "send", txn.error(), now_ms);
     // One seek per link that has entries, not a walk over the whole backlog.
     int from = 0;
     while (from <= 0xff) {
@@ -530,7 +646,7 @@ void NodeCore::pump_all(std::int64_t now_ms, Effects& fx) {
                                       found = static_cast<ProvinceCode>(key[0]);
                                       return false;
                                     });
-      if (!scanned) return log_store_failure(fx, "send", scanned.error());
+      if (!scanned) return log_store_failure(fx, "send", scanned.error(), now_ms);
       if (!found) break;
       peers.insert(*found);
       from = *found + 1;
@@ -553,7 +669,7 @@ Effects NodeCore::on_tick(std::int64_t now_ms) {
     if (due.empty()) continue;
     auto txn = store_.begin_read();
     if (!txn) {
-      log_store_failure(fx, "retry", txn.error());
+      log_store_failure(fx, "retry", txn.error(), now_ms);
       continue;
     }
     for (auto& [ref, f] : due) {

@@ -74,7 +74,7 @@ struct SubmitOutcome {
 // What the receiving side holds for one record, for inspection and tests.
 struct InboxEntry {
   std::uint64_t seq = 0;
-  std::string kind;  // "record"
+  std::string kind;  // "record" (arrived), "rejected" (our version refused by `author`)
   std::string item_id;
   std::uint32_t version = 0;
   ProvinceCode author = 0;
@@ -124,10 +124,12 @@ class NodeCore {
 
   void on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::int64_t now_ms,
                   Effects& fx);
-  void on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::int64_t now_ms,
-                  Effects& fx);
+  void on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
+                  std::int64_t now_ms, Effects& fx);
   void settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t message_id,
-              const char* outcome, std::int64_t now_ms, Effects& fx);
+              const wire::Rejection::Reader* rejection, std::int64_t now_ms, Effects& fx);
+  Result<void> note_rejected_records(store::WriteTxn& txn, ProvinceCode link_peer,
+                                     std::uint64_t seq, const wire::Rejection::Reader& rejection);
 
   CoreConfig config_;
   store::Store& store_;

@@ -262,8 +262,12 @@ bool CsvReader::read_row(std::vector<std::string>& cells, std::uint64_t& first_l
   while (true) {
     if (i >= physical_.size()) {
       if (quoted) {
-        // A quoted cell spans lines: the newline belongs to it.
-        if (!std::getline(in_, physical_)) break;  // unterminated: take what there is
+        // A quoted cell spans lines: the newline belongs to it. An
+        // unterminated quote would otherwise swallow the rest of the file.
+        if (cell.size() > kMaxQuotedCellBytes || !std::getline(in_, physical_)) {
+          unterminated_ = true;
+          break;
+        }
         ++line_;
         cell.push_back('\n');
         i = 0;
@@ -345,10 +349,19 @@ Result<void> CsvReader::read_header() {
 bool CsvReader::next(RecordItem& out) {
   std::uint64_t first = 0;
   do {
+    unterminated_ = false;
     if (!read_row(cells_, first)) return false;
   } while (cells_.size() == 1 && cells_[0].empty());  // blank line
   out = RecordItem{};
   out.line = first;
+  if (unterminated_) {
+    out.problems.push_back(item_problem(
+        "an unterminated quoted cell", "a closing double quote",
+        fmt::format("line {}: a quoted cell opened on this row is never closed (through line {}); "
+                    "the lines it swallowed were not checked",
+                    first, line_)));
+    return true;
+  }
   if (cells_.size() != columns_.size()) {
     out.problems.push_back(item_problem(
         fmt::format("{} cells", cells_.size()), fmt::format("{} cells", columns_.size()),
@@ -365,7 +378,9 @@ bool CsvReader::next(RecordItem& out) {
       if (cell.empty()) continue;
       std::optional<bool> b = parse_csv_bool(cell);
       if (!b) {
-        out.problems.push_back(field_problem(f, fmt::format("\"{}\"", cell.substr(0, 20)),
+        // The cell is described, not shown: with shifted columns it may hold
+        // a name, an address or an ID number.
+        out.problems.push_back(field_problem(f, fmt::format("a value of {} bytes", cell.size()),
                                              "true or false (or 1/0, yes/no; empty for none)"));
       } else {
         *bool_slot(r, f) = *b;

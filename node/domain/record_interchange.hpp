@@ -91,6 +91,9 @@ class CsvReader {
   std::vector<Field> columns_;
   std::vector<std::string> cells_;
   std::string physical_;
+  bool unterminated_ = false;
+  // No real cell comes near this: an address is at most 80 bytes.
+  static constexpr std::size_t kMaxQuotedCellBytes = 64 * 1024;
 };
 
 // A JSON document: an array of record objects, or a single object. Not

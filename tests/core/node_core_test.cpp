@@ -342,3 +342,164 @@ TEST(NodeCore, ResubmittingUnchangedRecordsCreatesNoVersionAndSendsNothing) {
 
 }  // namespace
 }  // namespace provnet
+
+namespace provnet {
+namespace {
+
+// Provinces outside each other's group go through the national node, which
+// keeps a copy and forwards the author's envelope unchanged.
+TEST(NodeCore, ThroughTheNationalNodeEveryRecordArrivesOnceAndNationalKeepsACopy) {
+  TempDir dir("core-relay");
+  auto s44 = open_store(dir.sub("44"));
+  auto s00 = open_store(dir.sub("00"));
+  auto s51 = open_store(dir.sub("51"));
+  core::NodeCore n44(config_for(44, {}), *s44);
+  core::NodeCore n00(config_for(0, {}), *s00);
+  core::NodeCore n51(config_for(51, {}), *s51);
+  LossyNetwork net(13, NetworkFaults{.drop = 0.3, .duplicate = 0.3});
+  for (auto* n : {&n44, &n00, &n51}) net.attach(*n);
+  net.advance_to(kStartMs);
+  auto records = records_between(44, 51, 60);
+  auto submitted = n44.submit_records(records, {"op", "x"}, net.now());
+  ASSERT_TRUE(submitted.ok());
+  net.apply(44, std::move(submitted->effects));
+  net.run(kStartMs + 6 * 3'600'000);
+  auto got = arrivals(n51);
+  ASSERT_EQ(got.size(), records.size());
+  for (const auto& [id, n] : got) EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(*n44.outbox_depth(0), 0u);
+  EXPECT_EQ(*n00.outbox_depth(51), 0u);
+  auto txn = s00->begin_read();
+  for (const auto& r : records) {
+    EXPECT_EQ(store::latest_version(*txn, r.record_id)->value_or(0), 1u) << r.record_id;
+  }
+  EXPECT_TRUE(arrivals(n00).empty()) << "the national copy is not the national inbox";
+}
+
+// A rejected version is kept for the provincial system and resubmitting it
+// sends it again (it is not "unchanged").
+TEST(NodeCore, RejectionIsRecordedAndTheRecordCanBeSentAgain) {
+  TempDir dir("core-rejected");
+  auto s44 = open_store(dir.sub("44"));
+  auto s00 = open_store(dir.sub("00"));
+  core::NodeCore n44(config_for(44, {}), *s44);
+  core::NodeCore n00(config_for(0, {}), *s00);
+  LossyNetwork net(17, NetworkFaults{});
+  net.attach(n44);
+  net.attach(n00);
+  net.advance_to(kStartMs);
+  // A batch whose destination does not match its record: forged as 44's own
+  // outbox entry would be, so the national node must refuse to relay it.
+  auto for31 = records_between(44, 31, 1);
+  std::string env = envelope_with_records(44, 51, 901, for31);
+  core::Effects fx = n00.on_envelope(44, env, kStartMs);
+  ASSERT_EQ(fx.sends.size(), 1u);
+  auto reply = core::DecodedEnvelope::decode(fx.sends[0].bytes, {});
+  ASSERT_TRUE(reply->root().getBody().isRejection());
+  EXPECT_EQ(*n00.outbox_depth(51), 0u) << "relayed a record to a province it does not concern";
+
+  // Through the cores: a version conflict makes the national node reject
+  // what 44 sends. First version 1 arrives normally...
+  auto records = records_between(44, 51, 1);
+  auto first = n44.submit_records(records, {"op", "x"}, net.now());
+  ASSERT_TRUE(first.ok());
+  net.apply(44, std::move(first->effects));
+  net.run(kStartMs + 600'000);
+  ASSERT_EQ(*n44.outbox_depth(0), 0u);
+  // 44's store is "restored" to a state without that version and submits
+  // different content under the same version number: 00 refuses it.
+  TempDir dir2("core-rejected-2");
+  auto s44b = open_store(dir2.sub("44"));
+  core::NodeCore n44b(config_for(44, {}), *s44b);
+  net.attach(n44b);
+  records[0].education = records[0].education == "61" ? "71" : "61";
+  auto second = n44b.submit_records(records, {"op", "y"}, net.now());
+  ASSERT_TRUE(second.ok());
+  net.apply(44, std::move(second->effects));
+  net.run(kStartMs + 1'200'000);
+  EXPECT_EQ(*n44b.outbox_depth(0), 0u);
+  auto inbox = n44b.inbox();
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ((*inbox)[0].kind, "rejected");
+  EXPECT_EQ((*inbox)[0].item_id, records[0].record_id);
+  // Submitting the same content again is not "unchanged": it is queued again.
+  auto third = n44b.submit_records(records, {"op", "z"}, net.now());
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->items[0].unchanged);
+  EXPECT_EQ(third->items[0].version, 2u);
+}
+
+// After a store is restored from an older backup, new messages get new ids:
+// the receiver does not mistake them for retries of what it already applied.
+TEST(NodeCore, AfterRestoreFromBackupNewMessagesAreNotTakenForRetries) {
+  TempDir dir("core-restore");
+  auto s44 = open_store(dir.sub("44"));
+  auto s51 = open_store(dir.sub("51"));
+  auto n44 = std::make_unique<core::NodeCore>(config_for(44, {51}), *s44);
+  core::NodeCore n51(config_for(51, {44}), *s51);
+  LossyNetwork net(19, NetworkFaults{});
+  net.attach(*n44);
+  net.attach(n51);
+  net.advance_to(kStartMs);
+  ASSERT_TRUE(s44->copy_to(dir.sub("backup")).ok());
+  auto a = records_between(44, 51, 2, 1);
+  auto sa = n44->submit_records(a, {"op", "a"}, net.now());
+  net.apply(44, std::move(sa->effects));
+  net.run(kStartMs + 600'000);
+  ASSERT_EQ(arrivals(n51).size(), 2u);
+  // Restore 44 from the backup taken before batch A, then send batch B.
+  n44.reset();
+  s44.reset();
+  auto restored = open_store(dir.sub("backup"));
+  n44 = std::make_unique<core::NodeCore>(config_for(44, {51}), *restored);
+  net.attach(*n44);
+  net.advance_to(kStartMs + 700'000);
+  auto b = records_between(44, 51, 2, 99);
+  auto sb = n44->submit_records(b, {"op", "b"}, net.now());
+  ASSERT_TRUE(sb.ok());
+  net.apply(44, std::move(sb->effects));
+  net.run(kStartMs + 1'800'000);
+  EXPECT_EQ(arrivals(n51).size(), 4u);
+  EXPECT_EQ(net.count_logs("message.duplicate"), 0u);
+}
+
+TEST(NodeCore, ADifferentMessageReusingAnAppliedIdIsNotAcknowledged) {
+  TempDir dir("core-reuse");
+  auto s51 = open_store(dir.sub("51"));
+  core::NodeCore n51(config_for(51, {44}), *s51);
+  auto first = records_between(44, 51, 1, 1);
+  auto other = records_between(44, 51, 1, 2);
+  ASSERT_EQ(n51.on_envelope(44, envelope_with_records(44, 51, 5, first), kStartMs).sends.size(),
+            1u);
+  core::Effects fx = n51.on_envelope(44, envelope_with_records(44, 51, 5, other), kStartMs);
+  EXPECT_TRUE(fx.sends.empty()) << "acknowledging would make the sender drop it";
+  ASSERT_FALSE(fx.logs.empty());
+  EXPECT_EQ(fx.logs[0].event, "message.id_reused");
+  EXPECT_EQ(arrivals(n51).size(), 1u);
+}
+
+// Dates are judged by the receiver's clock, not by what the sender claims.
+TEST(NodeCore, ReceiverJudgesDatesByItsOwnClock) {
+  TempDir dir("core-clock");
+  auto s51 = open_store(dir.sub("51"));
+  core::NodeCore n51(config_for(51, {44}), *s51);
+  auto recs = records_between(44, 51, 1);
+  recs[0].move_date = "20271201";  // in the future for the receiver
+  capnp::MallocMessageBuilder b;
+  auto env = b.initRoot<wire::Envelope>();
+  env.setMessageId(1);
+  env.setAuthor(44);
+  env.setDestination(51);
+  env.setCreatedAtMs(INT64_MAX);  // a sender claiming to live far ahead
+  auto v = env.initBody().initMigrantBatch().initVersions(1)[0];
+  core::record_to_wire(recs[0], v.initRecord());
+  v.setVersion(1);
+  v.setAuthorNode(44);
+  core::Effects fx = n51.on_envelope(44, core::serialize_message(b), kStartMs);
+  ASSERT_EQ(fx.sends.size(), 1u);
+  EXPECT_TRUE(core::DecodedEnvelope::decode(fx.sends[0].bytes, {})->root().getBody().isRejection());
+  EXPECT_TRUE(arrivals(n51).empty());
+}
+
+}  // namespace
+}  // namespace provnet
