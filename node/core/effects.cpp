@@ -2,7 +2,7 @@
 
 namespace provnet::core {
 
-std::string_view log_level_name(LogLevel level) {
+std::string_view log_level_text(LogLevel level) {
   switch (level) {
     case LogLevel::debug:
       return "debug";

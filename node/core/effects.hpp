@@ -16,7 +16,7 @@ namespace provnet::core {
 using domain::ProvinceCode;
 
 enum class LogLevel { debug, info, warn, error };
-std::string_view log_level_name(LogLevel level);
+std::string_view log_level_text(LogLevel level);
 
 // A structured log event: one JSON object a line once the driver writes it.
 // Fields carry ids and codes, never personal data.
