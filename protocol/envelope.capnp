@@ -51,4 +51,8 @@ struct Envelope {
   # so neither can be swapped. Forwarding never re-signs.
   signature @5 :Data;
   signatureAlgorithm @6 :Control.SignatureAlgorithm;
+  # The author's signing certificate (DER), chaining to the national CA and
+  # naming the author's code: a receiver verifies a message relayed by the
+  # national node without having met its author.
+  signerCertificate @7 :Data;
 }

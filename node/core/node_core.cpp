@@ -5,6 +5,7 @@
 #include <kj/exception.h>
 
 #include <algorithm>
+#include <cassert>
 #include <tuple>
 
 #include "core/digest.hpp"
@@ -50,7 +51,7 @@ class OutgoingEnvelope {
   }
   wire::Body::Builder body() { return env_.initBody(); }
   std::uint64_t id() const { return id_; }
-  std::string bytes() { return serialize_message(builder_); }
+  capnp::MallocMessageBuilder& builder() { return builder_; }
 
  private:
   capnp::MallocMessageBuilder builder_;
@@ -98,6 +99,18 @@ std::string rejected_marker(std::string_view record_id) {
 
 Result<std::uint64_t> next_outbox_seq(store::WriteTxn& txn) {
   return next_counter(txn, "next_outbox_seq");
+}
+
+Result<std::uint64_t> next_staged_seq(store::WriteTxn& txn) {
+  return next_counter(txn, "next_staged_seq");
+}
+
+capnp::Data::Reader as_data(std::string_view bytes) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size());
+}
+
+std::string_view as_view(capnp::Data::Reader data) {
+  return std::string_view(reinterpret_cast<const char*>(data.begin()), data.size());
 }
 
 // Records an arrival for the provincial system to download.
@@ -148,7 +161,9 @@ struct ItemFault {
 }  // namespace
 
 NodeCore::NodeCore(CoreConfig config, store::Store& store)
-    : config_(std::move(config)), store_(store), rng_(config_.seed) {}
+    : config_(std::move(config)), store_(store), rng_(config_.seed) {
+  assert(config_.signer || !config_.verifier);  // a node that receives also signs its replies
+}
 
 ProvinceCode NodeCore::next_hop(ProvinceCode destination) const {
   if (config_.is_national() || destination == domain::kNationalCode) return destination;
@@ -219,38 +234,29 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
   }
 
   for (auto& [destination, indexes] : by_destination) {
-    for (std::size_t start = 0; start < indexes.size(); start += config_.max_records_per_message) {
-      std::size_t end = std::min(indexes.size(), start + config_.max_records_per_message);
-      auto id = next_message_id(*txn, now_ms);
-      if (!id) return id.error();
-      OutgoingEnvelope env(config_.self, destination, *id, now_ms);
-      auto versions = env.body().initMigrantBatch().initVersions(end - start);
-      for (std::size_t k = start; k < end; ++k) {
-        const domain::MigrantRecord& r = records[indexes[k]];
-        const std::uint32_t version = out.items[indexes[k]].version;
-        auto v = versions[k - start];
-        record_to_wire(r, v.initRecord());
-        v.setVersion(version);
-        v.setChange(version == 1 ? wire::ChangeKind::CREATED : wire::ChangeKind::UPDATED);
-        v.setAuthorNode(config_.self);
-        v.setOperatorId(meta.operator_id);
-        v.setChangedAtMs(now_ms);
-        v.setReason(meta.reason);
-        auto stored = store::append_record_version(*txn, r.record_id, version,
-                                                   canonical_message(v.asReader()));
-        if (!stored) return stored.error();
-      }
-      auto seq = next_outbox_seq(*txn);
+    for (std::size_t index : indexes) {
+      const domain::MigrantRecord& r = records[index];
+      const std::uint32_t version = out.items[index].version;
+      capnp::MallocMessageBuilder builder;
+      auto v = builder.initRoot<wire::RecordVersion>();
+      record_to_wire(r, v.initRecord());
+      v.setVersion(version);
+      v.setChange(version == 1 ? wire::ChangeKind::CREATED : wire::ChangeKind::UPDATED);
+      v.setAuthorNode(config_.self);
+      v.setOperatorId(meta.operator_id);
+      v.setChangedAtMs(now_ms);
+      v.setReason(meta.reason);
+      auto stored =
+          store::append_record_version(*txn, r.record_id, version, canonical_message(v.asReader()));
+      if (!stored) return stored.error();
+      auto seq = next_staged_seq(*txn);
       if (!seq) return seq.error();
-      auto queued = store::outbox_append(*txn, next_hop(destination), *seq, env.bytes());
-      if (!queued) return queued.error();
-      out.effects.log(LogLevel::info, "message.queued",
-                      {{"message_id", message_ref(config_.self, env.id())},
-                       {"destination", code_text(destination)},
-                       {"peer", code_text(next_hop(destination))},
-                       {"kind", "migrantBatch"},
-                       {"records", std::to_string(end - start)}});
+      auto staged = store::staged_append(*txn, destination, *seq, r.record_id, version);
+      if (!staged) return staged.error();
     }
+    auto batched =
+        batch_staged(*txn, destination, config_.batch_linger_ms <= 0, now_ms, out.effects);
+    if (!batched) return batched.error();
   }
   auto committed = txn->commit();
   if (!committed) return committed.error();
@@ -268,11 +274,116 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
                        {"first_field", std::string(item.errors.front().key())}});
     }
   }
+  if (config_.batch_linger_ms > 0) {
+    for (auto& [destination, indexes] : by_destination) {
+      auto since = staged_since_.emplace(destination, now_ms).first->second;
+      out.effects.wake_at(since + config_.batch_linger_ms);
+    }
+  }
   pump_all(now_ms, out.effects);
   return out;
 }
 
+Result<std::size_t> NodeCore::batch_staged(store::WriteTxn& txn, ProvinceCode destination, bool all,
+                                           std::int64_t now_ms, Effects& fx) {
+  const std::size_t batch = std::max<std::uint32_t>(1, config_.max_records_per_message);
+  std::size_t written = 0;
+  if (!config_.signer) return written;  // offline: stays staged until provnode signs it
+  for (;;) {
+    auto staged = store::staged_scan(txn, destination, batch);
+    if (!staged) return staged.error();
+    if (staged->empty() || (!all && staged->size() < batch)) break;
+    auto id = next_message_id(txn, now_ms);
+    if (!id) return id.error();
+    OutgoingEnvelope env(config_.self, destination, *id, now_ms);
+    auto versions = env.body().initMigrantBatch().initVersions(staged->size());
+    for (std::size_t i = 0; i < staged->size(); ++i) {
+      const store::StagedVersion& sv = (*staged)[i];
+      auto bytes = store::record_version_bytes(txn, sv.record_id, sv.version);
+      if (!bytes) return bytes.error();
+      if (!*bytes) {
+        return Error{Errc::corrupt,
+                     fmt::format("record {} version {} is staged for sending but not stored; "
+                                 "restore the store from a backup",
+                                 sv.record_id, sv.version)};
+      }
+      auto decoded = Decoded<wire::RecordVersion>::decode(**bytes, config_.limits);
+      if (!decoded) return decoded.error();
+      versions.setWithCaveats(i, decoded->root());
+      auto removed = store::staged_remove(txn, destination, sv.seq);
+      if (!removed) return removed.error();
+    }
+    auto sealed = seal(env.builder());
+    if (!sealed) return sealed.error();
+    auto seq = next_outbox_seq(txn);
+    if (!seq) return seq.error();
+    auto queued = store::outbox_append(txn, next_hop(destination), *seq, *sealed);
+    if (!queued) return queued.error();
+    fx.log(LogLevel::info, "message.queued",
+           {{"message_id", message_ref(config_.self, env.id())},
+            {"destination", code_text(destination)},
+            {"peer", code_text(next_hop(destination))},
+            {"kind", "migrantBatch"},
+            {"records", std::to_string(staged->size())}});
+    ++written;
+  }
+  return written;
+}
+
+void NodeCore::flush_lingering(std::int64_t now_ms, Effects& fx) {
+  if (!staged_found_) {
+    // Versions staged by an earlier run of this node wait one linger from now.
+    auto txn = store_.begin_read();
+    if (!txn) return log_store_failure(fx, "batch", txn.error(), now_ms);
+    auto destinations = store::leading_key_bytes(*txn, store::Table::staged);
+    if (!destinations) return log_store_failure(fx, "batch", destinations.error(), now_ms);
+    for (ProvinceCode d : *destinations) staged_since_.emplace(d, now_ms);
+    staged_found_ = true;
+  }
+  std::vector<ProvinceCode> due;
+  for (auto& [destination, since] : staged_since_) {
+    if (since + config_.batch_linger_ms <= now_ms)
+      due.push_back(destination);
+    else
+      fx.wake_at(since + config_.batch_linger_ms);
+  }
+  if (due.empty()) return;
+  auto txn = store_.begin_write();
+  if (!txn) return log_store_failure(fx, "batch", txn.error(), now_ms);
+  for (ProvinceCode destination : due) {
+    auto batched = batch_staged(*txn, destination, true, now_ms, fx);
+    if (!batched) return log_store_failure(fx, "batch", batched.error(), now_ms);
+  }
+  auto committed = txn->commit();
+  if (!committed) return log_store_failure(fx, "batch", committed.error(), now_ms);
+  for (ProvinceCode destination : due) staged_since_.erase(destination);
+}
+
+Result<std::string> NodeCore::seal(capnp::MallocMessageBuilder& builder) {
+  auto env = builder.getRoot<wire::Envelope>();
+  const EnvelopeSigner& signer = *config_.signer;
+  env.setSignatureAlgorithm(signer.algorithm());
+  env.setSignerCertificate(as_data(signer.certificate_der()));
+  auto signature = signer.sign(signing_input(env.asReader()));
+  if (!signature) return signature.error();
+  env.setSignature(as_data(*signature));
+  return serialize_message(builder);
+}
+
+Result<void> NodeCore::verify_signature(wire::Envelope::Reader env, std::int64_t now_ms) {
+  if (env.getSignature().size() == 0) {
+    return Error{Errc::security, "the message is not signed"};
+  }
+  if (env.getSignerCertificate().size() == 0) {
+    return Error{Errc::security, "the message carries no signer certificate"};
+  }
+  return config_.verifier->verify(env.getAuthor(), as_view(env.getSignerCertificate()),
+                                  env.getSignatureAlgorithm(), signing_input(env),
+                                  as_view(env.getSignature()), now_ms);
+}
+
 Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, std::int64_t now_ms) {
+  assert(config_.verifier && "only a node with a verifier takes messages");
   Effects fx;
   auto decoded = DecodedEnvelope::decode(bytes, config_.limits);
   if (!decoded) {
@@ -292,11 +403,13 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
       std::string reason =
           fmt::format("message claims author {} on the link of {}",
                       domain::province_code_text(author), domain::province_code_text(link_peer));
-      fx.log(LogLevel::error, "security.author_mismatch",
-             {{"peer", code_text(link_peer)},
-              {"message_id", message_ref(author, env.getMessageId())},
-              {"reason", reason}});
-      fx.closes.push_back(CloseLink{link_peer, reason});
+      refuse(link_peer, env, "security.author_mismatch", reason, now_ms, fx);
+      return fx;
+    }
+    // The author's signature, before anything of the message is applied or
+    // remembered (an unsigned message must not take an id in the dedup index).
+    if (auto verified = verify_signature(env, now_ms); !verified) {
+      refuse(link_peer, env, "security.signature_invalid", verified.error().message, now_ms, fx);
       return fx;
     }
     switch (env.getBody().which()) {
@@ -314,6 +427,38 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
     fx.closes.push_back(CloseLink{link_peer, reason});
   }
   return fx;
+}
+
+void NodeCore::refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view event,
+                      const std::string& reason, std::int64_t now_ms, Effects& fx) {
+  const ProvinceCode author = env.getAuthor();
+  const std::uint64_t message_id = env.getMessageId();
+  fx.log(LogLevel::error, std::string(event),
+         {{"peer", code_text(link_peer)},
+          {"message_id", message_ref(author, message_id)},
+          {"kind", std::string(body_kind_name(env.getBody().which()))},
+          {"reason", reason}});
+  // A message (not a reply) gets a signed rejection saying why, so the sender
+  // can act on it; nothing of it is stored, not even its id. Then the link
+  // closes: its peer is misconfigured or hostile.
+  const auto which = env.getBody().which();
+  if (which != wire::Body::ACKNOWLEDGEMENTS && which != wire::Body::REJECTION) {
+    auto txn = store_.begin_write();
+    if (txn) {
+      auto reply_id = next_message_id(*txn, now_ms);
+      if (reply_id && txn->commit()) {
+        OutgoingEnvelope reply(config_.self, link_peer, *reply_id, now_ms);
+        auto rej = reply.body().initRejection();
+        rej.setAuthor(author);
+        rej.setMessageId(message_id);
+        rej.setReason(reason);
+        if (auto sealed = seal(reply.builder())) {
+          fx.sends.push_back(SendEnvelope{link_peer, std::move(*sealed)});
+        }
+      }
+    }
+  }
+  fx.closes.push_back(CloseLink{link_peer, reason});
 }
 
 void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
@@ -477,7 +622,9 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       }
     }
   }
-  std::string reply_bytes = reply.bytes();
+  auto sealed = seal(reply.builder());
+  if (!sealed) return log_store_failure(fx, "sign reply", sealed.error(), now_ms);
+  std::string reply_bytes = std::move(*sealed);
   auto recorded = store::dedup_record(*txn, author, message_id, dedup_value(bytes, reply_bytes));
   if (!recorded) return log_store_failure(fx, "receive", recorded.error(), now_ms);
   auto committed = txn->commit();
@@ -632,31 +779,20 @@ void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
 void NodeCore::pump_all(std::int64_t now_ms, Effects& fx) {
   // Every link with something in the outbox, including ones not seen since
   // start: the outbox is keyed by link first.
-  std::set<ProvinceCode> peers;
+  std::vector<std::uint8_t> peers;
   {
     auto txn = store_.begin_read();
     if (!txn) return log_store_failure(fx, "send", txn.error(), now_ms);
-    // One seek per link that has entries, not a walk over the whole backlog.
-    int from = 0;
-    while (from <= 0xff) {
-      std::optional<ProvinceCode> found;
-      std::string start(1, static_cast<char>(from));
-      auto scanned = txn->scan_from(store::Table::outbox, "", start,
-                                    [&](std::string_view key, std::string_view) {
-                                      found = static_cast<ProvinceCode>(key[0]);
-                                      return false;
-                                    });
-      if (!scanned) return log_store_failure(fx, "send", scanned.error(), now_ms);
-      if (!found) break;
-      peers.insert(*found);
-      from = *found + 1;
-    }
+    auto found = store::leading_key_bytes(*txn, store::Table::outbox);
+    if (!found) return log_store_failure(fx, "send", found.error(), now_ms);
+    peers = std::move(*found);
   }
   for (ProvinceCode p : peers) pump(p, now_ms, fx);
 }
 
 Effects NodeCore::on_tick(std::int64_t now_ms) {
   Effects fx;
+  flush_lingering(now_ms, fx);
   for (auto& [peer, l] : links_) {
     if (!l.up) continue;
     std::vector<std::pair<std::pair<ProvinceCode, std::uint64_t>, InFlight*>> due;
@@ -714,14 +850,26 @@ Result<std::uint64_t> NodeCore::outbox_depth(ProvinceCode peer) {
   return store::outbox_depth(*txn, peer);
 }
 
-Result<std::vector<InboxEntry>> NodeCore::inbox() {
+Result<std::uint64_t> NodeCore::staged_count(ProvinceCode destination) {
+  auto txn = store_.begin_read();
+  if (!txn) return txn.error();
+  auto staged = store::staged_scan(*txn, destination, SIZE_MAX);
+  if (!staged) return staged.error();
+  return staged->size();
+}
+
+Result<std::vector<InboxEntry>> NodeCore::inbox(std::uint64_t after_seq, std::size_t limit) {
   auto txn = store_.begin_read();
   if (!txn) return txn.error();
   std::vector<InboxEntry> out;
-  auto scanned = txn->scan(store::Table::inbox, "", [&](std::string_view k, std::string_view v) {
-    out.push_back(inbox_decode(k, v));
-    return true;
-  });
+  if (limit == 0) return out;
+  std::string from;
+  store::keys::append_u64(from, after_seq + 1);
+  auto scanned =
+      txn->scan_from(store::Table::inbox, "", from, [&](std::string_view k, std::string_view v) {
+        out.push_back(inbox_decode(k, v));
+        return out.size() < limit;
+      });
   if (!scanned) return scanned.error();
   return out;
 }

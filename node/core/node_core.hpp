@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <span>
@@ -29,6 +30,7 @@
 
 #include "common/result.hpp"
 #include "core/effects.hpp"
+#include "core/signing.hpp"
 #include "core/wire_codec.hpp"
 #include "domain/migrant_record.hpp"
 #include "domain/record_validation.hpp"
@@ -42,12 +44,22 @@ struct CoreConfig {
   // other destination goes through the national node. The national node
   // reaches every province directly.
   std::set<ProvinceCode> direct_peers;
+  // Batching: records for one destination share a message (and so one
+  // signature, one receiver commit) up to this many; a partly filled batch
+  // waits up to batch_linger_ms for more before it is sent (0: at once).
   std::uint32_t max_records_per_message = 500;
+  std::int64_t batch_linger_ms = 0;
   std::uint32_t max_in_flight_per_link = 16;
   std::int64_t retry_initial_ms = 2'000;
   std::int64_t retry_max_ms = 120'000;
   std::uint64_t seed = 1;  // for retry jitter; fixed in the simulator
   DecodeLimits limits;
+  // Every envelope this node authors is signed with `signer`; every envelope
+  // it receives is verified with `verifier` before it is applied. An offline
+  // tool (provctl store ingest) has neither: it stores and stages records,
+  // and provnode signs and sends them once it runs with the node's key.
+  std::shared_ptr<const EnvelopeSigner> signer;
+  std::shared_ptr<SignatureVerifier> verifier;
 
   bool is_national() const { return self == domain::kNationalCode; }
 };
@@ -101,7 +113,10 @@ class NodeCore {
   // The link a message for `destination` leaves on.
   ProvinceCode next_hop(ProvinceCode destination) const;
   Result<std::uint64_t> outbox_depth(ProvinceCode link);
-  Result<std::vector<InboxEntry>> inbox();
+  // Record versions stored but not yet in a message (waiting for a batch).
+  Result<std::uint64_t> staged_count(ProvinceCode destination);
+  // What arrived, in arrival order: entries with seq > after_seq, at most limit.
+  Result<std::vector<InboxEntry>> inbox(std::uint64_t after_seq = 0, std::size_t limit = SIZE_MAX);
 
  private:
   struct InFlight {
@@ -110,13 +125,23 @@ class NodeCore {
     std::uint32_t attempts = 0;
   };
   struct Link {
-    bool up = true;
+    bool up = false;  // until the driver reports the link up
     // (author, message id) -> in-flight entry; bounded by max_in_flight_per_link.
     std::map<std::pair<ProvinceCode, std::uint64_t>, InFlight> in_flight;
     std::uint64_t scan_from_seq = 0;  // outbox entries below this are in flight or gone
   };
 
   Link& link(ProvinceCode peer) { return links_[peer]; }
+  // Moves staged versions for `destination` into signed outbox envelopes:
+  // every full batch, and the partial rest too when `all`. Returns the
+  // number of envelopes written.
+  Result<std::size_t> batch_staged(store::WriteTxn& txn, ProvinceCode destination, bool all,
+                                   std::int64_t now_ms, Effects& fx);
+  // Sends partial batches whose linger has run out.
+  void flush_lingering(std::int64_t now_ms, Effects& fx);
+  // Signs and encodes an envelope this node authored.
+  Result<std::string> seal(capnp::MallocMessageBuilder& builder);
+  Result<void> verify_signature(wire::Envelope::Reader env, std::int64_t now_ms);
   // Sends what the outbox holds for `peer`, up to the in-flight bound.
   void pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx);
   void pump_all(std::int64_t now_ms, Effects& fx);
@@ -124,6 +149,10 @@ class NodeCore {
 
   void on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::int64_t now_ms,
                   Effects& fx);
+  // Refuses a message that failed an identity or signature check: logs a
+  // security event, rejects it without storing anything, closes the link.
+  void refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view event,
+              const std::string& reason, std::int64_t now_ms, Effects& fx);
   void on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
                   std::int64_t now_ms, Effects& fx);
   void settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t message_id,
@@ -134,6 +163,10 @@ class NodeCore {
   CoreConfig config_;
   store::Store& store_;
   std::map<ProvinceCode, Link> links_;
+  // destination -> when its oldest staged version was staged (as far as this
+  // process knows: after a restart, the time the staged entries were found).
+  std::map<ProvinceCode, std::int64_t> staged_since_;
+  bool staged_found_ = false;  // staged entries left by an earlier run were looked for
   std::mt19937_64 rng_;
 };
 

@@ -40,8 +40,8 @@ static_assert(kTableCount <= static_cast<int>(kMaxDbs));
 constexpr mdb_mode_t kFileMode = 0600;
 
 constexpr std::array<std::string_view, kTableCount> kTableNames = {
-    "meta",          "records",   "record_heads",    "outbox",
-    "inbound_dedup", "audit_log", "pending_queries", "inbox",
+    "meta",      "records",         "record_heads", "outbox", "inbound_dedup",
+    "audit_log", "pending_queries", "inbox",        "staged",
 };
 // A Table added to store.hpp without its name here would leave an empty name,
 // which LMDB refuses only at run time.

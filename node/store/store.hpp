@@ -31,12 +31,13 @@ enum class Table {
   audit_log,        // seq -> audit entry
   pending_queries,  // query_id -> query state
   inbox,            // arrival seq(u64) -> what arrived, for the provincial system to download
+  staged,           // (destination, seq) -> record version waiting to be batched into a message
 };
-inline constexpr int kTableCount = 8;
+inline constexpr int kTableCount = 9;
 std::string_view table_name(Table t);  // the LMDB database name, e.g. "outbox"
 
 // Bumped whenever the layout of keys or values changes incompatibly.
-inline constexpr std::uint32_t kSchemaVersion = 1;
+inline constexpr std::uint32_t kSchemaVersion = 2;  // 2: staged
 
 struct StoreOptions {
   std::string path;                           // a directory; created if absent

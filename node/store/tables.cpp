@@ -204,6 +204,81 @@ Result<std::optional<std::uint64_t>> outbox_last_seq(const ReadTxn& txn, std::ui
   return std::optional<std::uint64_t>{keys::read_u64(key, 1)};
 }
 
+Result<void> claim_store(Store& s, std::uint8_t node) {
+  auto txn = s.begin_write();
+  if (!txn) return txn.error();
+  auto owner = meta_get_u64(*txn, kNodeCodeMetaKey);
+  if (!owner) return owner.error();
+  if (*owner && **owner != node) {
+    return Error{Errc::conflict, fmt::format("store {} belongs to node {:02}, not {:02}",
+                                             s.options().path, **owner, node)};
+  }
+  if (!*owner) {
+    auto put = meta_put_u64(*txn, kNodeCodeMetaKey, node);
+    if (!put) return put.error();
+  }
+  return txn->commit();
+}
+
+Result<std::vector<std::uint8_t>> leading_key_bytes(const ReadTxn& txn, Table t) {
+  std::vector<std::uint8_t> out;
+  int from = 0;
+  while (from <= 0xff) {
+    std::optional<std::uint8_t> found;
+    std::string start(1, static_cast<char>(from));
+    auto scanned = txn.scan_from(t, "", start, [&](std::string_view key, std::string_view) {
+      if (!key.empty()) found = static_cast<std::uint8_t>(key[0]);
+      return false;
+    });
+    if (!scanned) return scanned.error();
+    if (!found) break;
+    out.push_back(*found);
+    from = *found + 1;
+  }
+  return out;
+}
+
+// --- staged --------------------------------------------------------------------
+
+Result<void> staged_append(WriteTxn& txn, std::uint8_t destination, std::uint64_t seq,
+                           std::string_view record_id, std::uint32_t version) {
+  std::string value;
+  keys::append_u32(value, version);
+  value.append(record_id);
+  auto inserted = txn.insert(Table::staged, keys::outbox(destination, seq), value);
+  if (!inserted) return inserted.error();
+  if (!inserted.value()) {
+    return Error{Errc::conflict, fmt::format("staged seq {} for destination {} is already taken",
+                                             seq, destination)};
+  }
+  return {};
+}
+
+Result<std::vector<StagedVersion>> staged_scan(const ReadTxn& txn, std::uint8_t destination,
+                                               std::size_t max_items) {
+  std::vector<StagedVersion> out;
+  if (max_items == 0) return out;
+  std::optional<Error> bad;
+  auto scanned =
+      txn.scan(Table::staged, keys::outbox_prefix(destination),
+               [&](std::string_view key, std::string_view value) {
+                 if (key.size() != 9 || value.size() < 5) {
+                   bad = damaged(Table::staged, "an entry of the wrong length");
+                   return false;
+                 }
+                 out.push_back(StagedVersion{keys::read_u64(key, 1), std::string(value.substr(4)),
+                                             keys::read_u32(value)});
+                 return out.size() < max_items;
+               });
+  if (!scanned) return scanned.error();
+  if (bad) return *bad;
+  return out;
+}
+
+Result<bool> staged_remove(WriteTxn& txn, std::uint8_t destination, std::uint64_t seq) {
+  return txn.erase(Table::staged, keys::outbox(destination, seq));
+}
+
 // --- inbound_dedup -------------------------------------------------------------
 
 Result<bool> dedup_record(WriteTxn& txn, std::uint8_t author, std::uint64_t message_id,

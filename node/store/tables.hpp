@@ -82,6 +82,35 @@ Result<std::uint64_t> outbox_depth(const ReadTxn& txn, std::uint8_t destination)
 // The highest seq queued for `destination`, if any.
 Result<std::optional<std::uint64_t>> outbox_last_seq(const ReadTxn& txn, std::uint8_t destination);
 
+// A store belongs to one node: the first to open it for writing claims it
+// (meta "node_code"); any other node is refused, so two provinces' data are
+// never mixed in one store.
+inline constexpr std::string_view kNodeCodeMetaKey = "node_code";
+Result<void> claim_store(Store& store, std::uint8_t node);
+
+// The first key byte of every entry in `t` (a destination or link for the
+// outbox and staged tables): one seek per distinct byte, not a walk over all
+// entries.
+Result<std::vector<std::uint8_t>> leading_key_bytes(const ReadTxn& txn, Table t);
+
+// --- staged: record versions waiting to be batched into one message --------
+// A version is staged in the transaction that stores it, and moved into an
+// outbox envelope (and unstaged) in the transaction that writes the envelope,
+// so a crash between the two loses nothing.
+
+struct StagedVersion {
+  std::uint64_t seq;
+  std::string record_id;
+  std::uint32_t version;
+};
+
+Result<void> staged_append(WriteTxn& txn, std::uint8_t destination, std::uint64_t seq,
+                           std::string_view record_id, std::uint32_t version);
+// The first max_items staged for `destination`, in seq order.
+Result<std::vector<StagedVersion>> staged_scan(const ReadTxn& txn, std::uint8_t destination,
+                                               std::size_t max_items);
+Result<bool> staged_remove(WriteTxn& txn, std::uint8_t destination, std::uint64_t seq);
+
 // --- inbound_dedup: messages already applied, and the ack sent for each ----
 
 // Returns true when (author, message_id) is new and was recorded with its

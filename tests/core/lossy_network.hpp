@@ -26,7 +26,17 @@ class LossyNetwork {
  public:
   LossyNetwork(std::uint64_t seed, NetworkFaults faults) : rng_(seed), faults_(faults) {}
 
-  void attach(core::NodeCore& node) { nodes_[node.config().self] = &node; }
+  // Attaching a node (again, after a restart) brings up its links to every
+  // node already attached, in both directions.
+  void attach(core::NodeCore& node) {
+    const domain::ProvinceCode self = node.config().self;
+    nodes_[self] = &node;
+    for (auto& [code, other] : nodes_) {
+      if (code == self) continue;
+      apply(self, node.on_link_up(code, now_ms_));
+      apply(code, other->on_link_up(self, now_ms_));
+    }
+  }
   std::int64_t now() const { return now_ms_; }
 
   // Carries out a node's effects: sends enter the network, timers are kept.

@@ -11,6 +11,7 @@
 #include "core/wire_codec.hpp"
 #include "store/tables.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_signing.hpp"
 #include "synth/population.hpp"
 
 namespace provnet {
@@ -44,7 +45,7 @@ core::CoreConfig config_for(domain::ProvinceCode self, std::set<domain::Province
   c.max_in_flight_per_link = 4;
   c.retry_initial_ms = 500;
   c.retry_max_ms = 8'000;
-  return c;
+  return testing::TestSigning::shared().with_keys(c);
 }
 
 // Valid records reported by `reporter` that concern `concerned`.
@@ -228,7 +229,7 @@ std::string envelope_with_records(domain::ProvinceCode author, domain::ProvinceC
     versions[i].setVersion(1);
     versions[i].setAuthorNode(author);
   }
-  return core::serialize_message(b);
+  return testing::TestSigning::shared().sign(b, author);
 }
 
 // A faulty sorter must not make a province store someone else's record: the
@@ -271,10 +272,158 @@ TEST(NodeCore, MessageClaimingAnotherAuthorClosesTheLink) {
   core::Effects fx = n51.on_envelope(44, envelope_with_records(31, 51, 1, recs), kStartMs);
   ASSERT_EQ(fx.closes.size(), 1u);
   EXPECT_EQ(fx.closes[0].peer, 44);
-  EXPECT_TRUE(fx.sends.empty());
+  // The sender is told why (a signed rejection), then the link closes.
+  ASSERT_EQ(fx.sends.size(), 1u);
+  auto reply = core::DecodedEnvelope::decode(fx.sends[0].bytes, {});
+  ASSERT_TRUE(reply.ok());
+  ASSERT_TRUE(reply->root().getBody().isRejection());
+  EXPECT_NE(std::string(reply->root().getBody().getRejection().getReason().cStr()).find("31"),
+            std::string::npos);
   ASSERT_FALSE(fx.logs.empty());
   EXPECT_EQ(fx.logs[0].event, "security.author_mismatch");
   EXPECT_TRUE(arrivals(n51).empty());
+  // Nothing was remembered of it: the same id from its real author is applied.
+  auto from44 = records_between(44, 51, 1);
+  core::Effects ok = n51.on_envelope(44, envelope_with_records(44, 51, 1, from44), kStartMs);
+  EXPECT_TRUE(ok.closes.empty());
+  EXPECT_EQ(arrivals(n51).size(), 1u);
+}
+
+// A message whose signature does not verify is refused before anything of it
+// is applied or remembered: a bit flipped in a record, a signature by another
+// node's key, no signature at all.
+TEST(NodeCore, MessagesWithoutAValidSignatureAreRefused) {
+  TempDir dir("core-sig");
+  auto store51 = open_store(dir.sub("51"));
+  core::NodeCore n51(config_for(51, {44}), *store51);
+  auto recs = records_between(44, 51, 1);
+
+  auto expect_refused = [&](const std::string& bytes, std::string_view why) {
+    core::Effects fx = n51.on_envelope(44, bytes, kStartMs);
+    ASSERT_EQ(fx.closes.size(), 1u) << why;
+    ASSERT_FALSE(fx.logs.empty()) << why;
+    EXPECT_EQ(fx.logs[0].event, "security.signature_invalid") << why;
+    ASSERT_EQ(fx.sends.size(), 1u) << why;
+    EXPECT_TRUE(
+        core::DecodedEnvelope::decode(fx.sends[0].bytes, {})->root().getBody().isRejection())
+        << why;
+    EXPECT_TRUE(arrivals(n51).empty()) << why;
+  };
+
+  // Tampered after signing: a record field changed.
+  {
+    std::string good = envelope_with_records(44, 51, 9, recs);
+    auto decoded = core::DecodedEnvelope::decode(good, {});
+    capnp::MallocMessageBuilder b;
+    b.setRoot(decoded->root());
+    auto env = b.getRoot<wire::Envelope>();
+    env.getBody().getMigrantBatch().getVersions()[0].getRecord().setMoveDate("20261001");
+    expect_refused(core::serialize_message(b), "tampered record");
+  }
+  // Signed by 31's key while claiming 44 (44's link, author 44).
+  {
+    capnp::MallocMessageBuilder b;
+    auto env = b.initRoot<wire::Envelope>();
+    env.setMessageId(10);
+    env.setAuthor(44);
+    env.setDestination(51);
+    env.setCreatedAtMs(kStartMs);
+    auto v = env.initBody().initMigrantBatch().initVersions(1)[0];
+    core::record_to_wire(recs[0], v.initRecord());
+    v.setVersion(1);
+    v.setAuthorNode(44);
+    std::string bytes = testing::TestSigning::shared().sign(b, 31);
+    expect_refused(bytes, "signed by another node");
+  }
+  // Not signed.
+  {
+    capnp::MallocMessageBuilder b;
+    auto env = b.initRoot<wire::Envelope>();
+    env.setMessageId(11);
+    env.setAuthor(44);
+    env.setDestination(51);
+    env.initBody().initMigrantBatch().initVersions(0);
+    expect_refused(core::serialize_message(b), "unsigned");
+  }
+  // The genuine message under the same id as the refused ones is applied.
+  core::Effects fx = n51.on_envelope(44, envelope_with_records(44, 51, 9, recs), kStartMs);
+  EXPECT_TRUE(fx.closes.empty());
+  EXPECT_EQ(arrivals(n51).size(), 1u);
+}
+
+// Records submitted one by one wait up to the linger for company, then go as
+// one message; a full batch goes at once. The staged versions survive a
+// restart and are sent by the next run.
+TEST(NodeCore, BatchesWaitForTheLingerOrAFullBatch) {
+  TempDir dir("core-linger");
+  auto store44 = open_store(dir.sub("44"));
+  auto recs = records_between(44, 51, 20);
+  auto config = config_for(44, {51});
+  config.max_records_per_message = 8;
+  config.batch_linger_ms = 1'000;
+  {
+    core::NodeCore n44(config, *store44);
+    n44.on_link_up(51, kStartMs);
+    for (int i = 0; i < 5; ++i) {
+      auto out = n44.submit_records(std::span(&recs[i], 1), {}, kStartMs + i);
+      ASSERT_TRUE(out.ok());
+      EXPECT_TRUE(out->effects.sends.empty());  // lingering
+      ASSERT_TRUE(out->effects.wake_at_ms.has_value());
+      EXPECT_EQ(*out->effects.wake_at_ms, kStartMs + 1'000);  // from the first staged
+    }
+    EXPECT_EQ(*n44.staged_count(51), 5u);
+    // Ten more: one full batch of 8 goes now, 7 stay staged.
+    auto out = n44.submit_records(std::span(recs.data() + 5, 10), {}, kStartMs + 10);
+    ASSERT_TRUE(out.ok());
+    ASSERT_EQ(out->effects.sends.size(), 1u);
+    EXPECT_EQ(core::DecodedEnvelope::decode(out->effects.sends[0].bytes, {})
+                  ->root()
+                  .getBody()
+                  .getMigrantBatch()
+                  .getVersions()
+                  .size(),
+              8u);
+    EXPECT_EQ(*n44.staged_count(51), 7u);
+    n44.on_tick(kStartMs + 999);  // may retry the batch of 8; the 7 still linger
+    EXPECT_EQ(*n44.staged_count(51), 7u);
+  }
+  // A restart: the staged versions wait one linger from when they are found.
+  core::NodeCore again(config, *store44);
+  again.on_link_up(51, kStartMs + 5'000);
+  EXPECT_EQ(*again.staged_count(51), 7u);
+  core::Effects late = again.on_tick(kStartMs + 6'000);
+  std::size_t versions = 0;
+  for (const auto& s : late.sends) {
+    auto env = core::DecodedEnvelope::decode(s.bytes, {});
+    if (env->root().getBody().isMigrantBatch())
+      versions += env->root().getBody().getMigrantBatch().getVersions().size();
+  }
+  EXPECT_EQ(versions, 7u + 8u);  // the 7 staged, and the unacknowledged batch of 8 again
+  EXPECT_EQ(*again.staged_count(51), 0u);
+}
+
+// Without a key (provctl store ingest works offline) records are stored and
+// staged, never sent unsigned; the daemon signs them when it runs.
+TEST(NodeCore, WithoutAKeyRecordsAreStagedNotSent) {
+  TempDir dir("core-offline");
+  auto store44 = open_store(dir.sub("44"));
+  auto recs = records_between(44, 51, 3);
+  core::CoreConfig offline;
+  offline.self = 44;
+  {
+    core::NodeCore n44(offline, *store44);
+    auto out = n44.submit_records(recs, {}, kStartMs);
+    ASSERT_TRUE(out.ok());
+    EXPECT_TRUE(out->effects.sends.empty());
+    EXPECT_EQ(*n44.staged_count(51), 3u);
+    EXPECT_EQ(*n44.outbox_depth(51), 0u);
+  }
+  core::NodeCore online(config_for(44, {51}), *store44);
+  core::Effects fx = online.on_link_up(51, kStartMs + 10);
+  ASSERT_EQ(fx.sends.size(), 1u);
+  auto env = core::DecodedEnvelope::decode(fx.sends[0].bytes, {});
+  EXPECT_EQ(env->root().getBody().getMigrantBatch().getVersions().size(), 3u);
+  EXPECT_GT(env->root().getSignature().size(), 0u);
 }
 
 TEST(NodeCore, MalformedBytesCloseTheLinkAndChangeNothing) {
@@ -495,7 +644,7 @@ TEST(NodeCore, ReceiverJudgesDatesByItsOwnClock) {
   core::record_to_wire(recs[0], v.initRecord());
   v.setVersion(1);
   v.setAuthorNode(44);
-  core::Effects fx = n51.on_envelope(44, core::serialize_message(b), kStartMs);
+  core::Effects fx = n51.on_envelope(44, testing::TestSigning::shared().sign(b, 44), kStartMs);
   ASSERT_EQ(fx.sends.size(), 1u);
   EXPECT_TRUE(core::DecodedEnvelope::decode(fx.sends[0].bytes, {})->root().getBody().isRejection());
   EXPECT_TRUE(arrivals(n51).empty());
