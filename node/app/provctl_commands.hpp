@@ -42,4 +42,21 @@ struct ShowOptions {
 };
 int run_store_show(const ShowOptions& options);
 
+struct CaInitOptions {
+  std::string dir;
+  std::string name = "provnet dev CA";
+  std::string algorithm = "ecdsa-p256";
+  std::uint32_t days = 3650;
+};
+int run_ca_init(const CaInitOptions& options);
+
+struct CaIssueOptions {
+  std::string dir;
+  std::string node;  // two digits, 00 = national
+  std::string algorithm = "ecdsa-p256";
+  std::uint32_t days = 825;
+  std::string stem;  // file name stem; default node-NN
+};
+int run_ca_issue(const CaIssueOptions& options);
+
 }  // namespace provnet::app

@@ -48,6 +48,28 @@ int main(int argc, char** argv) {
   sh->add_option("--store", show.store_path, "the store directory")->required();
   sh->add_option("--records", show.records, "how many records to list")->capture_default_str();
 
+  auto* ca_cmd = app.add_subcommand("ca", "a provnet certificate authority in a directory");
+  ca_cmd->require_subcommand(1);
+  CaInitOptions ca_init;
+  auto* ci = ca_cmd->add_subcommand("init", "make a CA: DIR/ca.pem and DIR/ca.key");
+  ci->add_option("--dir", ca_init.dir, "the CA directory")->required();
+  ci->add_option("--name", ca_init.name, "the CA's common name")->capture_default_str();
+  ci->add_option("--algorithm", ca_init.algorithm, "ecdsa-p256 or sm2")->capture_default_str();
+  ci->add_option("--days", ca_init.days, "validity in days")
+      ->check(CLI::Range(1, 36500))
+      ->capture_default_str();
+  CaIssueOptions ca_issue;
+  auto* cs = ca_cmd->add_subcommand("issue", "issue a node certificate: DIR/node-NN.pem and .key");
+  cs->add_option("--dir", ca_issue.dir, "the CA directory")->required();
+  cs->add_option("--node", ca_issue.node, "the node's code: 00 or a province code")->required();
+  cs->add_option("--algorithm", ca_issue.algorithm,
+                 "ecdsa-p256 (TLS and signing) or sm2 (envelope signing only)")
+      ->capture_default_str();
+  cs->add_option("--days", ca_issue.days, "validity in days")
+      ->check(CLI::Range(1, 36500))
+      ->capture_default_str();
+  cs->add_option("--stem", ca_issue.stem, "file name stem (default node-NN)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -58,6 +80,8 @@ int main(int argc, char** argv) {
     if (v->parsed()) return run_validate(validate);
     if (in->parsed()) return run_store_ingest(ingest);
     if (sh->parsed()) return run_store_show(show);
+    if (ci->parsed()) return run_ca_init(ca_init);
+    if (cs->parsed()) return run_ca_issue(ca_issue);
   } catch (const std::exception& e) {
     std::cerr << "provctl: " << e.what() << '\n';
   }

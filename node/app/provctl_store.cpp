@@ -15,27 +15,6 @@ namespace provnet::app {
 
 namespace {
 
-constexpr std::string_view kNodeCodeMetaKey = "node_code";
-
-// A store belongs to one node: refuse to mix two provinces' data in one.
-Result<void> claim_store(store::Store& s, domain::ProvinceCode node) {
-  auto txn = s.begin_write();
-  if (!txn) return txn.error();
-  auto owner = store::meta_get_u64(*txn, kNodeCodeMetaKey);
-  if (!owner) return owner.error();
-  if (*owner && **owner != node) {
-    return Error{Errc::conflict,
-                 fmt::format("store {} belongs to node {}, not {}", s.options().path,
-                             domain::province_code_text(static_cast<domain::ProvinceCode>(**owner)),
-                             domain::province_code_text(node))};
-  }
-  if (!*owner) {
-    auto put = store::meta_put_u64(*txn, kNodeCodeMetaKey, node);
-    if (!put) return put.error();
-  }
-  return txn->commit();
-}
-
 // The province an address code lies in, for display ("??" if none).
 std::string_view province_part(std::string_view address_code) {
   auto p = domain::province_of_address(address_code);
@@ -76,7 +55,7 @@ int run_store_ingest(const IngestOptions& o) {
     return 2;
   }
   store::Store& s = **opened;
-  if (auto claimed = claim_store(s, *node); !claimed) {
+  if (auto claimed = store::claim_store(s, *node); !claimed) {
     std::cerr << "provctl store ingest: " << claimed.error().message << '\n';
     return 2;
   }
@@ -169,7 +148,7 @@ int run_store_show(const ShowOptions& o) {
               << '\n';
     return 2;
   }
-  auto owner = store::meta_get_u64(*txn, kNodeCodeMetaKey);
+  auto owner = store::meta_get_u64(*txn, store::kNodeCodeMetaKey);
   std::string node =
       owner && *owner
           ? std::string(domain::province_code_text(static_cast<domain::ProvinceCode>(**owner)))
@@ -210,6 +189,26 @@ int run_store_show(const ShowOptions& o) {
           "    for {}: {} record versions\n",
           domain::province_code_text(static_cast<domain::ProvinceCode>(key.second)), records);
     }
+  }
+
+  // Staged: stored, not yet in a message (provnode batches and signs them).
+  std::map<int, std::uint64_t> staged;
+  auto staged_scan =
+      txn->scan(store::Table::staged, "", [&](std::string_view key, std::string_view) {
+        ++staged[static_cast<unsigned char>(key[0])];
+        return true;
+      });
+  if (!staged_scan) {
+    std::cerr << "provctl store show: " << staged_scan.error().message << '\n';
+    return 2;
+  }
+  std::cout << "staged (stored, to be batched and signed by provnode):\n";
+  if (staged.empty()) std::cout << "  none\n";
+  for (auto [destination, n] : staged) {
+    std::cout << fmt::format(
+        "  for {}: {} record version{}\n",
+        domain::province_code_text(static_cast<domain::ProvinceCode>(destination)), n,
+        n == 1 ? "" : "s");
   }
 
   std::cout << fmt::format("records (first {}; ids and codes only):\n", o.records);

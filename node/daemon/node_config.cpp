@@ -1,0 +1,447 @@
+#include "daemon/node_config.hpp"
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "ca/certificates.hpp"
+#include "ca/keys.hpp"
+#include "ca/node_identity.hpp"
+#include "ca/trust_anchors.hpp"
+#include "domain/province.hpp"
+
+namespace provnet::daemon {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The keys each table may hold; anything else is a typo an operator wants to
+// hear about (a misspelt key would otherwise silently take its default).
+const std::map<std::string, std::set<std::string>> kKnownKeys = {
+    {"", {"node", "store", "listen", "admin", "tls", "signing", "peers", "delivery", "log"}},
+    {"node", {"code", "role"}},
+    {"store", {"path", "map_size_mib"}},
+    {"listen", {"address"}},
+    {"admin", {"address"}},
+    {"tls", {"certificate", "private_key", "ca"}},
+    {"signing", {"algorithm", "certificate", "private_key"}},
+    {"peers", {"code", "address"}},
+    {"delivery",
+     {"batch_max_records", "batch_linger_ms", "max_in_flight_per_link", "retry_initial_ms",
+      "retry_max_ms", "reconnect_initial_ms", "reconnect_max_ms", "max_frame_bytes",
+      "traversal_limit_words", "max_queued_write_bytes", "handshake_timeout_ms"}},
+    {"log", {"level", "file"}},
+};
+
+class ConfigReader {
+ public:
+  ConfigReader(const toml::table& root, fs::path base) : root_(root), base_(std::move(base)) {}
+
+  std::vector<std::string> problems;
+
+  void problem(std::string text) { problems.push_back(std::move(text)); }
+
+  void check_unknown_keys(const toml::table& t, const std::string& section) {
+    const auto& known = kKnownKeys.at(section);
+    for (auto&& [key, value] : t) {
+      std::string k(key.str());
+      if (!known.count(k)) {
+        std::string where = section.empty() ? k : section + "." + k;
+        problem(fmt::format("{}: unknown key (line {}); known keys{}: {}", where,
+                            key.source().begin.line, section.empty() ? "" : " in [" + section + "]",
+                            fmt::join(known, ", ")));
+      }
+    }
+  }
+
+  const toml::table* section(const std::string& name, bool required) {
+    const toml::node* n = root_.get(name);
+    if (!n) {
+      if (required) problem(fmt::format("[{}]: missing section", name));
+      return nullptr;
+    }
+    const toml::table* t = n->as_table();
+    if (!t) {
+      problem(
+          fmt::format("{}: expected a table [{}], found a {}", name, name, type_name(n->type())));
+      return nullptr;
+    }
+    check_unknown_keys(*t, name);
+    return t;
+  }
+
+  std::optional<std::string> text(const toml::table* t, const std::string& where,
+                                  const std::string& key, bool required) {
+    if (!t) return std::nullopt;
+    const toml::node* n = t->get(key);
+    if (!n) {
+      if (required) problem(fmt::format("{}.{}: missing; expected a string", where, key));
+      return std::nullopt;
+    }
+    if (!n->is_string()) {
+      problem(
+          fmt::format("{}.{}: expected a string, found a {}", where, key, type_name(n->type())));
+      return std::nullopt;
+    }
+    return n->as_string()->get();
+  }
+
+  template <class Int>
+  void integer(const toml::table* t, const std::string& where, const std::string& key, Int& out,
+               std::int64_t min, std::int64_t max) {
+    if (!t) return;
+    const toml::node* n = t->get(key);
+    if (!n) return;  // keeps the default
+    if (!n->is_integer()) {
+      problem(fmt::format("{}.{}: expected an integer from {} to {}, found a {}", where, key, min,
+                          max, type_name(n->type())));
+      return;
+    }
+    std::int64_t v = n->as_integer()->get();
+    if (v < min || v > max) {
+      problem(fmt::format("{}.{}: {} is out of range; expected {} to {}", where, key, v, min, max));
+      return;
+    }
+    out = static_cast<Int>(v);
+  }
+
+  std::optional<HostPort> address(const toml::table* t, const std::string& where) {
+    auto value = text(t, where, "address", false);
+    if (!value) return std::nullopt;
+    return parse_address(*value, where + ".address");
+  }
+
+  std::optional<HostPort> parse_address(const std::string& value, const std::string& key) {
+    // host:port, or [v6]:port
+    std::string host, port;
+    if (!value.empty() && value[0] == '[') {
+      auto close = value.find(']');
+      if (close != std::string::npos && close + 1 < value.size() && value[close + 1] == ':') {
+        host = value.substr(1, close - 1);
+        port = value.substr(close + 2);
+      }
+    } else if (auto colon = value.rfind(':'); colon != std::string::npos) {
+      host = value.substr(0, colon);
+      port = value.substr(colon + 1);
+    }
+    bool port_ok = !port.empty() && port.size() <= 5 &&
+                   port.find_first_not_of("0123456789") == std::string::npos &&
+                   std::stoul(port) <= 65535;
+    if (host.empty() || !port_ok) {
+      problem(
+          fmt::format("{}: \"{}\" is not an address; expected host:port, e.g. "
+                      "\"127.0.0.1:7031\" or \"[::1]:7031\"",
+                      key, value));
+      return std::nullopt;
+    }
+    return HostPort{host, port};
+  }
+
+  std::string path(const std::string& value) const {
+    fs::path p(value);
+    if (p.is_relative()) p = base_ / p;
+    return p.lexically_normal().string();
+  }
+
+  static std::string type_name(toml::node_type t) {
+    switch (t) {
+      case toml::node_type::table:
+        return "table";
+      case toml::node_type::array:
+        return "array";
+      case toml::node_type::string:
+        return "string";
+      case toml::node_type::integer:
+        return "integer";
+      case toml::node_type::floating_point:
+        return "float";
+      case toml::node_type::boolean:
+        return "boolean";
+      default:
+        return "date/time";
+    }
+  }
+
+  const toml::table& root_;
+  fs::path base_;
+};
+
+std::optional<ProvinceCode> parse_node_code(ConfigReader& r, const std::string& key,
+                                            const std::string& value) {
+  auto code = domain::parse_province_code(value);
+  if (value == "00") return domain::kNationalCode;
+  if (!code) {
+    r.problem(
+        fmt::format("{}: \"{}\" is not a node code; expected \"00\" (national) or a "
+                    "province code such as \"31\"",
+                    key, value));
+    return std::nullopt;
+  }
+  return *code;
+}
+
+// The files the node needs at start: present, readable, of the right kind,
+// matching each other and naming this node.
+void check_identity_files(ConfigReader& r, const NodeConfig& c) {
+  std::optional<ca::TrustAnchors> anchors;
+  if (!c.tls_ca.empty()) {
+    auto loaded = ca::TrustAnchors::from_pem_file(c.tls_ca);
+    if (!loaded)
+      r.problem("tls.ca: " + loaded.error().message);
+    else
+      anchors.emplace(std::move(*loaded));
+  }
+  auto check_pair = [&](const std::string& cert_key, const std::string& cert_path,
+                        const std::string& key_key, const std::string& key_path,
+                        std::optional<ca::KeyAlgorithm> wanted) {
+    if (cert_path.empty() || key_path.empty()) return;
+    auto cert = ca::read_certificate_file(cert_path);
+    if (!cert) r.problem(cert_key + ": " + cert.error().message);
+    auto key = ca::read_private_key_file(key_path);
+    if (!key) r.problem(key_key + ": " + key.error().message);
+    if (!cert || !key) return;
+    if (X509_check_private_key(cert->get(), key->get()) != 1) {
+      r.problem(fmt::format("{}: the key in {} does not belong to the certificate {} ({})", key_key,
+                            key_path, cert_path, cert_key));
+    }
+    if (wanted) {
+      auto alg = ca::key_algorithm_of(key->get());
+      if (alg && *alg != *wanted) {
+        r.problem(fmt::format("{}: {} holds a {} key, but signing.algorithm is {}", key_key,
+                              key_path, *alg == ca::KeyAlgorithm::sm2 ? "SM2" : "ECDSA P-256",
+                              signing_algorithm_name(c.signing_algorithm)));
+      }
+    }
+    auto code = ca::node_code_of(cert->get());
+    if (!code) {
+      r.problem(cert_key + ": " + code.error().message);
+    } else if (*code != c.code) {
+      r.problem(fmt::format("{}: {} is the certificate of node {}, but node.code is {}", cert_key,
+                            cert_path, domain::province_code_text(*code),
+                            domain::province_code_text(c.code)));
+    }
+    if (anchors) {
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      auto verified = anchors->verify_node_certificate(cert->get(), now);
+      if (!verified) r.problem(cert_key + ": " + verified.error().message);
+    }
+  };
+  check_pair("tls.certificate", c.tls_certificate, "tls.private_key", c.tls_private_key,
+             ca::KeyAlgorithm::ecdsa_p256);
+  if (c.signing_certificate != c.tls_certificate || c.signing_private_key != c.tls_private_key) {
+    check_pair("signing.certificate", c.signing_certificate, "signing.private_key",
+               c.signing_private_key,
+               c.signing_algorithm == SigningAlgorithm::sm2_sm3 ? ca::KeyAlgorithm::sm2
+                                                                : ca::KeyAlgorithm::ecdsa_p256);
+  } else if (c.signing_algorithm == SigningAlgorithm::sm2_sm3) {
+    r.problem(
+        "signing.algorithm: sm2-sm3 needs its own SM2 certificate and key (signing.certificate, "
+        "signing.private_key): TLS 1.3 in this OpenSSL has no SM2 suites, so the TLS "
+        "certificate stays ECDSA P-256");
+  }
+}
+
+}  // namespace
+
+std::string_view signing_algorithm_name(SigningAlgorithm a) {
+  return a == SigningAlgorithm::sm2_sm3 ? "sm2-sm3" : "ecdsa-p256-sha256";
+}
+
+ConfigCheck load_node_config(const std::string& file) {
+  ConfigCheck out;
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+      out.problems.push_back(fmt::format("{}: no such file", file));
+    } else {
+      out.problems.push_back(fmt::format("{}:{}:{}: {}", file, e.source().begin.line,
+                                         e.source().begin.column, e.description()));
+    }
+    return out;
+  }
+  ConfigReader r(root, fs::absolute(fs::path(file)).parent_path());
+  r.check_unknown_keys(root, "");
+  NodeConfig c;
+  c.source_path = file;
+
+  const toml::table* node = r.section("node", true);
+  std::optional<ProvinceCode> code;
+  if (auto v = r.text(node, "node", "code", true)) code = parse_node_code(r, "node.code", *v);
+  if (auto role = r.text(node, "node", "role", true)) {
+    if (*role != "province" && *role != "national") {
+      r.problem(fmt::format("node.role: \"{}\"; expected \"province\" or \"national\"", *role));
+    } else if (code) {
+      c.code = *code;
+      c.national = *role == "national";
+      if (c.national != (*code == domain::kNationalCode)) {
+        r.problem(
+            fmt::format("node.role: \"{}\" does not fit node.code \"{}\"; the national "
+                        "node is \"00\" and only it",
+                        *role, domain::province_code_text(*code)));
+      }
+    }
+  }
+
+  const toml::table* store = r.section("store", true);
+  if (auto p = r.text(store, "store", "path", true)) c.store_path = r.path(*p);
+  std::uint64_t map_mib = c.map_size_bytes >> 20;
+  r.integer(store, "store", "map_size_mib", map_mib, 1, 1 << 24);
+  c.map_size_bytes = map_mib << 20;
+
+  c.listen = r.address(r.section("listen", false), "listen");
+  c.admin = r.address(r.section("admin", false), "admin");
+
+  const toml::table* tls = r.section("tls", true);
+  auto file_key = [&](const toml::table* t, const std::string& where, const std::string& key,
+                      bool required) -> std::string {
+    auto v = r.text(t, where, key, required);
+    if (!v) return {};
+    std::string p = r.path(*v);
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
+      r.problem(fmt::format("{}.{}: {}: no such file", where, key, p));
+      return {};
+    }
+    std::ifstream probe(p);
+    if (!probe) {
+      r.problem(fmt::format("{}.{}: {}: cannot be read (permissions?)", where, key, p));
+      return {};
+    }
+    return p;
+  };
+  c.tls_certificate = file_key(tls, "tls", "certificate", true);
+  c.tls_private_key = file_key(tls, "tls", "private_key", true);
+  c.tls_ca = file_key(tls, "tls", "ca", true);
+
+  const toml::table* signing = r.section("signing", false);
+  if (auto a = r.text(signing, "signing", "algorithm", false)) {
+    if (*a == "ecdsa-p256-sha256") {
+      c.signing_algorithm = SigningAlgorithm::ecdsa_p256_sha256;
+    } else if (*a == "sm2-sm3") {
+      c.signing_algorithm = SigningAlgorithm::sm2_sm3;
+    } else {
+      r.problem(
+          fmt::format("signing.algorithm: \"{}\"; expected \"ecdsa-p256-sha256\" or "
+                      "\"sm2-sm3\"",
+                      *a));
+    }
+  }
+  c.signing_certificate = file_key(signing, "signing", "certificate", false);
+  c.signing_private_key = file_key(signing, "signing", "private_key", false);
+  if (signing && signing->get("certificate") == nullptr) c.signing_certificate = c.tls_certificate;
+  if (signing && signing->get("private_key") == nullptr) c.signing_private_key = c.tls_private_key;
+  if (!signing) {
+    c.signing_certificate = c.tls_certificate;
+    c.signing_private_key = c.tls_private_key;
+  }
+
+  if (const toml::node* peers = root.get("peers")) {
+    const toml::array* list = peers->as_array();
+    if (!list || !list->is_array_of_tables()) {
+      r.problem("peers: expected an array of tables [[peers]] with code and address");
+    } else {
+      std::set<ProvinceCode> seen;
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const toml::table* p = list->get(i)->as_table();
+        std::string where = fmt::format("peers[{}]", i);
+        for (auto&& [key, value] : *p) {
+          if (key.str() != "code" && key.str() != "address") {
+            r.problem(fmt::format("{}.{}: unknown key; known keys in [[peers]]: address, code",
+                                  where, key.str()));
+          }
+        }
+        PeerConfig peer;
+        auto v = r.text(p, where, "code", true);
+        if (!v) continue;
+        auto pc = parse_node_code(r, where + ".code", *v);
+        if (!pc) continue;
+        peer.code = *pc;
+        peer.address = r.address(p, where);
+        if (code && peer.code == *code) {
+          r.problem(fmt::format("{}.code: \"{}\" is this node itself", where, *v));
+          continue;
+        }
+        if (!seen.insert(peer.code).second) {
+          r.problem(fmt::format("{}.code: node {} is listed twice", where, *v));
+          continue;
+        }
+        if (code && peer.code < *code && !peer.address) {
+          r.problem(
+              fmt::format("{}.address: missing; this node dials node {} (the node with "
+                          "the higher code dials), so it needs its address",
+                          where, *v));
+        }
+        c.peers.push_back(peer);
+      }
+    }
+  }
+  if (code && !c.national && std::none_of(c.peers.begin(), c.peers.end(), [](const PeerConfig& p) {
+        return p.code == domain::kNationalCode;
+      })) {
+    r.problem(
+        "peers: the national node (code \"00\") is missing; every province reaches the "
+        "others through it");
+  }
+  if (code &&
+      std::any_of(c.peers.begin(), c.peers.end(),
+                  [&](const PeerConfig& p) { return p.code > *code; }) &&
+      !c.listen) {
+    r.problem("listen.address: missing; peers with a higher code dial this node");
+  }
+
+  const toml::table* d = r.section("delivery", false);
+  r.integer(d, "delivery", "batch_max_records", c.batch_max_records, 1, 10'000);
+  r.integer(d, "delivery", "batch_linger_ms", c.batch_linger_ms, 0, 60'000);
+  r.integer(d, "delivery", "max_in_flight_per_link", c.max_in_flight_per_link, 1, 1'024);
+  r.integer(d, "delivery", "retry_initial_ms", c.retry_initial_ms, 10, 3'600'000);
+  r.integer(d, "delivery", "retry_max_ms", c.retry_max_ms, 10, 86'400'000);
+  r.integer(d, "delivery", "reconnect_initial_ms", c.reconnect_initial_ms, 10, 3'600'000);
+  r.integer(d, "delivery", "reconnect_max_ms", c.reconnect_max_ms, 10, 86'400'000);
+  r.integer(d, "delivery", "max_frame_bytes", c.max_frame_bytes, 4096, 256 * 1024 * 1024);
+  r.integer(d, "delivery", "traversal_limit_words", c.traversal_limit_words, 1024,
+            std::int64_t{1} << 32);
+  r.integer(d, "delivery", "max_queued_write_bytes", c.max_queued_write_bytes, 65'536,
+            std::int64_t{1} << 32);
+  r.integer(d, "delivery", "handshake_timeout_ms", c.handshake_timeout_ms, 100, 600'000);
+  if (c.retry_max_ms < c.retry_initial_ms) {
+    r.problem(fmt::format("delivery.retry_max_ms: {} is below delivery.retry_initial_ms {}",
+                          c.retry_max_ms, c.retry_initial_ms));
+  }
+  if (c.traversal_limit_words * 8 < c.max_frame_bytes) {
+    r.problem(
+        fmt::format("delivery.traversal_limit_words: {} words ({} bytes) cannot read one "
+                    "frame of delivery.max_frame_bytes {}; expected at least {}",
+                    c.traversal_limit_words, c.traversal_limit_words * 8, c.max_frame_bytes,
+                    c.max_frame_bytes / 8));
+  }
+
+  const toml::table* log = r.section("log", false);
+  if (auto level = r.text(log, "log", "level", false)) {
+    static const std::set<std::string> levels = {"debug", "info", "warn", "error"};
+    if (!levels.count(*level)) {
+      r.problem(fmt::format("log.level: \"{}\"; expected debug, info, warn or error", *level));
+    } else {
+      c.log_level = *level;
+    }
+  }
+  if (auto f = r.text(log, "log", "file", false)) c.log_file = r.path(*f);
+
+  if (code) check_identity_files(r, c);
+  out.problems = std::move(r.problems);
+  if (out.problems.empty()) out.config = std::move(c);
+  return out;
+}
+
+}  // namespace provnet::daemon

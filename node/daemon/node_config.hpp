@@ -1,0 +1,103 @@
+// provnode's configuration file (TOML), read and checked in one place.
+//
+// Every problem is reported, not just the first: an operator fixing a file
+// sees all of them in one run of `provnode --check-config`. Each problem names
+// the key ("tls.private_key"), what was found and what was expected. Relative
+// paths are taken relative to the configuration file's directory.
+//
+// Example (config/README.md documents every key):
+//
+//   [node]
+//   code = "31"                 # two digits; "00" is the national node
+//   role = "province"           # or "national"; must agree with the code
+//   [store]
+//   path = "/var/lib/provnet/31"
+//   map_size_mib = 4096
+//   [listen]
+//   address = "0.0.0.0:7031"
+//   [tls]
+//   certificate = "certs/node-31.pem"
+//   private_key = "certs/node-31.key"
+//   ca = "certs/ca.pem"
+//   [[peers]]
+//   code = "00"
+//   address = "national.provnet.example:7000"
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/province.hpp"
+
+namespace provnet::daemon {
+
+using domain::ProvinceCode;
+
+struct HostPort {
+  std::string host;
+  std::string port;
+  std::string text() const { return host + ":" + port; }
+};
+
+struct PeerConfig {
+  ProvinceCode code = 0;
+  std::optional<HostPort> address;  // required when this node dials the peer
+};
+
+enum class SigningAlgorithm { ecdsa_p256_sha256, sm2_sm3 };
+
+struct NodeConfig {
+  std::string source_path;  // the file read
+
+  ProvinceCode code = 0;
+  bool national = false;
+
+  std::string store_path;
+  std::uint64_t map_size_bytes = 1ull << 30;
+
+  std::optional<HostPort> listen;  // absent: the node only dials out
+  std::optional<HostPort> admin;   // the HTTP API for the provincial system and operators
+
+  std::string tls_certificate;
+  std::string tls_private_key;
+  std::string tls_ca;
+
+  SigningAlgorithm signing_algorithm = SigningAlgorithm::ecdsa_p256_sha256;
+  std::string signing_certificate;  // defaults to the TLS certificate
+  std::string signing_private_key;  // defaults to the TLS key
+
+  std::vector<PeerConfig> peers;
+
+  // delivery
+  std::uint32_t batch_max_records = 500;
+  std::int64_t batch_linger_ms = 50;
+  std::uint32_t max_in_flight_per_link = 16;
+  std::int64_t retry_initial_ms = 2'000;
+  std::int64_t retry_max_ms = 120'000;
+  std::int64_t reconnect_initial_ms = 500;
+  std::int64_t reconnect_max_ms = 30'000;
+  std::uint32_t max_frame_bytes = 16u * 1024 * 1024;
+  std::uint64_t traversal_limit_words = 8u * 1024 * 1024;  // 64 MiB read per message
+  std::uint64_t max_queued_write_bytes = 64u * 1024 * 1024;
+  std::int64_t handshake_timeout_ms = 10'000;
+
+  // log
+  std::string log_level = "info";  // debug | info | warn | error
+  std::string log_file;            // empty: standard error
+};
+
+struct ConfigCheck {
+  std::optional<NodeConfig> config;  // set when there are no problems
+  std::vector<std::string> problems;
+};
+
+// Reads and checks the file: syntax, unknown keys, types and ranges, that the
+// certificate, key and CA files exist and parse, that the key matches the
+// certificate and the certificate names this node, addresses.
+ConfigCheck load_node_config(const std::string& path);
+
+std::string_view signing_algorithm_name(SigningAlgorithm a);
+
+}  // namespace provnet::daemon

@@ -1,0 +1,201 @@
+#include "daemon/node_daemon.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "ca/envelope_signatures.hpp"
+#include "ca/trust_anchors.hpp"
+#include "daemon/http_api.hpp"
+#include "net/tls_context.hpp"
+#include "store/tables.hpp"
+
+namespace provnet::daemon {
+
+namespace {
+
+// A periodic tick even when the core asks for none: it bounds how long a
+// missed wake-up (a clock step) can delay retries.
+constexpr std::int64_t kMaxSleepMs = 1'000;
+
+}  // namespace
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+NodeDaemon::NodeDaemon(const NodeConfig& config, JsonLog log)
+    : config_(config), log_(std::move(log)), wake_timer_(io_), signals_(io_, SIGTERM, SIGINT) {}
+
+NodeDaemon::~NodeDaemon() = default;
+
+void NodeDaemon::log(core::LogLevel level, std::string event,
+                     std::vector<std::pair<std::string, std::string>> fields) {
+  log_.write(core::LogEvent{level, std::move(event), std::move(fields)}, wall_clock_ms());
+}
+
+Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config) {
+  auto level = parse_log_level(config.log_level).value_or(core::LogLevel::info);
+  auto log = JsonLog::open(config.log_file, level, config.code);
+  if (!log) return log.error();
+  std::unique_ptr<NodeDaemon> d(new NodeDaemon(config, std::move(*log)));
+
+  store::StoreOptions store_options;
+  store_options.path = config.store_path;
+  store_options.map_size_bytes = config.map_size_bytes;
+  auto opened = store::Store::open(store_options);
+  if (!opened) return opened.error();
+  d->store_ = std::move(*opened);
+  if (auto claimed = store::claim_store(*d->store_, config.code); !claimed) return claimed.error();
+
+  auto tls = net::make_tls_context(
+      net::TlsFiles{config.tls_certificate, config.tls_private_key, config.tls_ca});
+  if (!tls) return tls.error();
+  d->tls_ = std::move(*tls);
+
+  auto signer =
+      ca::CertificateKeySigner::load(config.signing_certificate, config.signing_private_key);
+  if (!signer) return signer.error();
+  auto anchors = ca::TrustAnchors::from_pem_file(config.tls_ca);
+  if (!anchors) return anchors.error();
+
+  core::CoreConfig cc;
+  cc.self = config.code;
+  for (const PeerConfig& p : config.peers) {
+    if (p.code != domain::kNationalCode) cc.direct_peers.insert(p.code);
+  }
+  cc.max_records_per_message = config.batch_max_records;
+  cc.batch_linger_ms = config.batch_linger_ms;
+  cc.max_in_flight_per_link = config.max_in_flight_per_link;
+  cc.retry_initial_ms = config.retry_initial_ms;
+  cc.retry_max_ms = config.retry_max_ms;
+  cc.seed = static_cast<std::uint64_t>(wall_clock_ms()) ^ (std::uint64_t{config.code} << 56);
+  cc.limits.traversal_limit_words = config.traversal_limit_words;
+  cc.signer = std::shared_ptr<const core::EnvelopeSigner>(std::move(*signer));
+  cc.verifier = std::make_shared<ca::CertificateVerifier>(std::move(*anchors));
+  d->core_ = std::make_unique<core::NodeCore>(std::move(cc), *d->store_);
+
+  net::TransportConfig tc;
+  tc.self = config.code;
+  if (config.listen) {
+    tc.listen_host = config.listen->host;
+    tc.listen_port = config.listen->port;
+  }
+  for (const PeerConfig& p : config.peers) {
+    if (p.code < config.code) {
+      tc.dial.push_back(net::DialTarget{p.code, p.address->host, p.address->port});
+    } else {
+      tc.accept_from.insert(p.code);
+    }
+  }
+  tc.session.frame.max_frame_bytes = config.max_frame_bytes;
+  tc.session.max_queued_write_bytes = config.max_queued_write_bytes;
+  tc.session.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
+  tc.reconnect_initial = std::chrono::milliseconds(config.reconnect_initial_ms);
+  tc.reconnect_max = std::chrono::milliseconds(config.reconnect_max_ms);
+  NodeDaemon* self = d.get();
+  net::TransportEvents events;
+  events.link_up = [self](domain::ProvinceCode peer) {
+    self->apply(self->core_->on_link_up(peer, wall_clock_ms()));
+  };
+  events.link_down = [self](domain::ProvinceCode peer) {
+    self->apply(self->core_->on_link_down(peer, wall_clock_ms()));
+  };
+  events.frame = [self](domain::ProvinceCode peer, std::string_view body) {
+    self->apply(self->core_->on_envelope(peer, body, wall_clock_ms()));
+  };
+  events.log = [self](core::LogEvent e) { self->log_.write(e, wall_clock_ms()); };
+  d->transport_ = std::make_unique<net::Transport>(d->io_, *d->tls_, std::move(tc), events);
+
+  if (config.admin) {
+    d->admin_ = std::make_unique<admin::AdminServer>(
+        d->io_, [self](const admin::HttpRequest& r) { return self->handle_http(r); },
+        admin::AdminLimits{}, [self](core::LogEvent e) { self->log_.write(e, wall_clock_ms()); });
+  }
+  return d;
+}
+
+void NodeDaemon::apply(core::Effects fx) {
+  const std::int64_t now = wall_clock_ms();
+  for (const core::LogEvent& e : fx.logs) log_.write(e, now);
+  for (const core::SendEnvelope& s : fx.sends) {
+    // A send to a link that is down is dropped here; the core keeps the
+    // message in its outbox and resends it when the link is back.
+    transport_->send(s.peer, s.bytes);
+  }
+  for (const core::CloseLink& c : fx.closes) transport_->close(c.peer, c.reason);
+  if (fx.wake_at_ms) schedule_wake(*fx.wake_at_ms);
+}
+
+void NodeDaemon::schedule_wake(std::int64_t at_ms) {
+  if (stopping_) return;
+  if (wake_at_ms_ && *wake_at_ms_ <= at_ms) return;
+  wake_at_ms_ = at_ms;
+  const std::int64_t delay = std::max<std::int64_t>(0, at_ms - wall_clock_ms());
+  wake_timer_.expires_after(std::chrono::milliseconds(delay));
+  wake_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_wake();
+  });
+}
+
+void NodeDaemon::on_wake() {
+  wake_at_ms_.reset();
+  const std::int64_t now = wall_clock_ms();
+  apply(core_->on_tick(now));
+  schedule_wake(now + kMaxSleepMs);
+}
+
+void NodeDaemon::shutdown(const std::string& why) {
+  if (stopping_) return;
+  stopping_ = true;
+  log(core::LogLevel::info, "node.stopping", {{"reason", why}});
+  wake_timer_.cancel();
+  signals_.cancel();
+  transport_->stop();
+  if (admin_) admin_->stop();
+}
+
+int NodeDaemon::run() {
+  auto started = transport_->start();
+  if (!started) {
+    log(core::LogLevel::error, "node.start_failed", {{"reason", started.error().message}});
+    return 1;
+  }
+  if (admin_) {
+    auto admin_started = admin_->start(config_.admin->host, config_.admin->port);
+    if (!admin_started) {
+      log(core::LogLevel::error, "node.start_failed", {{"reason", admin_started.error().message}});
+      transport_->stop();
+      io_.run();
+      return 1;
+    }
+  }
+  const std::int64_t now = wall_clock_ms();
+  log(core::LogLevel::info, "node.started",
+      {{"role", config_.national ? "national" : "province"},
+       {"store", config_.store_path},
+       {"signing", std::string(signing_algorithm_name(config_.signing_algorithm))},
+       {"peers", std::to_string(config_.peers.size())}});
+  apply(core_->on_tick(now));
+  schedule_wake(now + kMaxSleepMs);
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (!ec) shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
+  });
+  io_.run();
+  log(core::LogLevel::info, "node.stopped");
+  return 0;
+}
+
+admin::HttpResponse NodeDaemon::handle_http(const admin::HttpRequest& request) {
+  HttpApi api(*core_, *transport_, config_);
+  auto handled = api.handle(request, wall_clock_ms());
+  apply(std::move(handled.effects));
+  return handled.response;
+}
+
+}  // namespace provnet::daemon
