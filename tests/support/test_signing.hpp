@@ -28,11 +28,13 @@ class TestSigning {
     return instance;
   }
 
-  std::shared_ptr<const core::EnvelopeSigner> signer(domain::ProvinceCode code) {
+  std::shared_ptr<const core::EnvelopeSigner> signer(
+      domain::ProvinceCode code, ca::KeyAlgorithm algorithm = ca::KeyAlgorithm::ecdsa_p256) {
     std::lock_guard lock(mutex_);
-    auto& s = signers_[code];
+    auto& s = signers_[{code, algorithm}];
     if (!s) {
       NodeCertificateOptions o;
+      o.key_algorithm = algorithm;
       o.not_before_offset_s = -60 * kSecondsPerDay;
       o.not_after_offset_s = 3650 * kSecondsPerDay;
       NodeCredentials c = pki_.issue_node_in_memory(code, o);
@@ -81,7 +83,9 @@ class TestSigning {
   TempDir dir_;
   TestPki pki_;
   std::mutex mutex_;
-  std::map<domain::ProvinceCode, std::shared_ptr<const core::EnvelopeSigner>> signers_;
+  std::map<std::pair<domain::ProvinceCode, ca::KeyAlgorithm>,
+           std::shared_ptr<const core::EnvelopeSigner>>
+      signers_;
 };
 
 }  // namespace provnet::testing

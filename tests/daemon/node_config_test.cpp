@@ -1,0 +1,219 @@
+// provnode's configuration: every problem is reported with its key, and a
+// good file gives the values it says.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "daemon/node_config.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_pki.hpp"
+
+namespace provnet {
+namespace {
+
+using testing::TempDir;
+using testing::TestPki;
+
+struct ConfigFixture {
+  TempDir dir{"config"};
+  TestPki pki{dir.path() / "pki"};
+
+  std::string write(const std::string& name, const std::string& text) {
+    std::string path = dir.sub(name);
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  // A valid province configuration for `code`, with `extra` appended.
+  std::string province(domain::ProvinceCode code, const std::string& extra = "") {
+    auto files = pki.issue_node(code);
+    return fmt::format(R"([node]
+code = "{:02}"
+role = "province"
+[store]
+path = "store"
+map_size_mib = 64
+[listen]
+address = "127.0.0.1:7031"
+[admin]
+address = "127.0.0.1:8031"
+[tls]
+certificate = "{}"
+private_key = "{}"
+ca = "{}"
+[[peers]]
+code = "00"
+address = "127.0.0.1:7000"
+{})",
+                       code, files.certificate_path, files.key_path, pki.ca_certificate_path(),
+                       extra);
+  }
+
+  daemon::ConfigCheck load(const std::string& text) {
+    return daemon::load_node_config(write("node.toml", text));
+  }
+};
+
+bool mentions(const daemon::ConfigCheck& c, std::string_view a, std::string_view b = "") {
+  for (const std::string& p : c.problems) {
+    if (p.find(a) != std::string::npos && p.find(b) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string all(const daemon::ConfigCheck& c) {
+  std::string out;
+  for (const auto& p : c.problems) out += p + "\n";
+  return out;
+}
+
+TEST(NodeConfig, AGoodFileGivesItsValues) {
+  ConfigFixture f;
+  auto c = f.load(f.province(31, R"([delivery]
+batch_max_records = 200
+batch_linger_ms = 5
+[log]
+level = "debug"
+file = "node.log"
+)"));
+  ASSERT_TRUE(c.config) << all(c);
+  EXPECT_EQ(c.config->code, 31);
+  EXPECT_FALSE(c.config->national);
+  EXPECT_EQ(c.config->map_size_bytes, 64ull << 20);
+  EXPECT_EQ(c.config->store_path, f.dir.sub("store"));  // relative to the file
+  EXPECT_EQ(c.config->log_file, f.dir.sub("node.log"));
+  EXPECT_EQ(c.config->batch_max_records, 200u);
+  EXPECT_EQ(c.config->batch_linger_ms, 5);
+  ASSERT_EQ(c.config->peers.size(), 1u);
+  EXPECT_EQ(c.config->peers[0].code, 0);
+  ASSERT_TRUE(c.config->peers[0].address);
+  EXPECT_EQ(c.config->peers[0].address->port, "7000");
+  EXPECT_EQ(c.config->signing_certificate, c.config->tls_certificate);
+}
+
+TEST(NodeConfig, EveryProblemIsReportedWithItsKey) {
+  ConfigFixture f;
+  auto c = f.load(R"([node]
+code = "99"
+role = "regional"
+colour = "blue"
+[store]
+path = "s"
+map_size_mib = 0
+[listen]
+address = "localhost"
+[tls]
+certificate = "missing.pem"
+private_key = "missing.key"
+ca = "missing-ca.pem"
+[delivery]
+batch_max_records = "many"
+retry_initial_ms = 5000
+retry_max_ms = 1000
+[log]
+level = "loud"
+[[peers]]
+code = "44"
+)");
+  EXPECT_FALSE(c.config);
+  EXPECT_TRUE(mentions(c, "node.code", "\"99\"")) << all(c);
+  EXPECT_TRUE(mentions(c, "node.role", "regional")) << all(c);
+  EXPECT_TRUE(mentions(c, "node.colour", "unknown key")) << all(c);
+  EXPECT_TRUE(mentions(c, "store.map_size_mib", "out of range")) << all(c);
+  EXPECT_TRUE(mentions(c, "listen.address", "host:port")) << all(c);
+  EXPECT_TRUE(mentions(c, "tls.certificate", "no such file")) << all(c);
+  EXPECT_TRUE(mentions(c, "tls.private_key", "no such file")) << all(c);
+  EXPECT_TRUE(mentions(c, "tls.ca", "no such file")) << all(c);
+  EXPECT_TRUE(mentions(c, "delivery.batch_max_records", "expected an integer")) << all(c);
+  EXPECT_TRUE(mentions(c, "delivery.retry_max_ms", "below")) << all(c);
+  EXPECT_TRUE(mentions(c, "log.level", "loud")) << all(c);
+  EXPECT_GE(c.problems.size(), 11u) << all(c);
+}
+
+TEST(NodeConfig, SyntaxErrorsGiveLineAndColumn) {
+  ConfigFixture f;
+  auto c = f.load("[node]\ncode = \"31\nrole = 1\n");
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_NE(c.problems[0].find("node.toml:2:"), std::string::npos) << c.problems[0];
+  auto missing = daemon::load_node_config(f.dir.sub("absent.toml"));
+  ASSERT_EQ(missing.problems.size(), 1u);
+  EXPECT_NE(missing.problems[0].find("no such file"), std::string::npos);
+}
+
+TEST(NodeConfig, IdentityFilesMustBelongToThisNodeAndEachOther) {
+  ConfigFixture f;
+  // 44's certificate in 31's configuration.
+  auto files44 = f.pki.issue_node(44);
+  auto files31 = f.pki.issue_node(31);
+  std::string text = f.province(31);
+  std::string swapped = text;
+  swapped.replace(swapped.find(files31.certificate_path), files31.certificate_path.size(),
+                  files44.certificate_path);
+  auto c = f.load(swapped);
+  EXPECT_TRUE(mentions(c, "tls.certificate", "node 44")) << all(c);
+  EXPECT_TRUE(mentions(c, "tls.private_key", "does not belong")) << all(c);
+
+  // A key file that is not a key.
+  std::string garbage = text;
+  f.write("garbage.key", "not a key\n");
+  garbage.replace(garbage.find(files31.key_path), files31.key_path.size(),
+                  f.dir.sub("garbage.key"));
+  auto g = f.load(garbage);
+  EXPECT_TRUE(mentions(g, "tls.private_key", "garbage.key")) << all(g);
+}
+
+TEST(NodeConfig, AnExpiredCertificateIsReported) {
+  ConfigFixture f;
+  testing::NodeCertificateOptions expired;
+  expired.not_before_offset_s = -2 * testing::kSecondsPerDay;
+  expired.not_after_offset_s = -testing::kSecondsPerDay;
+  expired.file_suffix = "-expired";
+  auto files = f.pki.issue_node(31, expired);
+  auto good = f.pki.issue_node(31);
+  std::string text = f.province(31);
+  text.replace(text.find(good.certificate_path), good.certificate_path.size(),
+               files.certificate_path);
+  text.replace(text.find(good.key_path), good.key_path.size(), files.key_path);
+  auto c = f.load(text);
+  EXPECT_TRUE(mentions(c, "tls.certificate", "expired")) << all(c);
+}
+
+TEST(NodeConfig, Sm2SigningNeedsItsOwnSm2Certificate) {
+  ConfigFixture f;
+  auto c = f.load(f.province(31, "[signing]\nalgorithm = \"sm2-sm3\"\n"));
+  EXPECT_TRUE(mentions(c, "signing.algorithm", "own SM2 certificate")) << all(c);
+
+  testing::NodeCertificateOptions sm2;
+  sm2.key_algorithm = ca::KeyAlgorithm::sm2;
+  sm2.file_suffix = "-sm2";
+  auto signing = f.pki.issue_node(31, sm2);
+  auto ok = f.load(f.province(31, fmt::format("[signing]\nalgorithm = \"sm2-sm3\"\ncertificate "
+                                              "= \"{}\"\nprivate_key = \"{}\"\n",
+                                              signing.certificate_path, signing.key_path)));
+  ASSERT_TRUE(ok.config) << all(ok);
+  EXPECT_EQ(ok.config->signing_algorithm, daemon::SigningAlgorithm::sm2_sm3);
+
+  // An ECDSA key where SM2 was asked for.
+  auto ecdsa = f.pki.issue_node(31, {.file_suffix = "-second"});
+  auto wrong = f.load(f.province(31, fmt::format("[signing]\nalgorithm = \"sm2-sm3\"\ncertificate "
+                                                 "= \"{}\"\nprivate_key = \"{}\"\n",
+                                                 ecdsa.certificate_path, ecdsa.key_path)));
+  EXPECT_TRUE(mentions(wrong, "signing.private_key", "ECDSA P-256")) << all(wrong);
+}
+
+TEST(NodeConfig, PeersAreCheckedForDialingAndDuplicates) {
+  ConfigFixture f;
+  auto c = f.load(f.province(31, R"([[peers]]
+code = "00"
+[[peers]]
+code = "31"
+[[peers]]
+code = "12"
+)"));
+  EXPECT_TRUE(mentions(c, "peers[1].code", "listed twice")) << all(c);
+  EXPECT_TRUE(mentions(c, "peers[2].code", "this node itself")) << all(c);
+  EXPECT_TRUE(mentions(c, "peers[3].address", "dials node 12")) << all(c);
+}
+
+}  // namespace
+}  // namespace provnet
