@@ -8,6 +8,7 @@
 #include <array>
 #include <cassert>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -360,7 +361,14 @@ Result<void> WriteTxn::commit() {
   MDB_env* env = mdb_txn_env(txn);
   // mdb_txn_commit frees the transaction whether or not it succeeds, so the
   // handle is dropped first: nothing may abort it again.
+  const auto started = std::chrono::steady_clock::now();
   int rc = mdb_txn_commit(txn);
+  const auto spent = std::chrono::steady_clock::now() - started;
+  store_->commits_.fetch_add(1, std::memory_order_relaxed);
+  store_->commit_nanoseconds_.fetch_add(
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count()),
+      std::memory_order_relaxed);
   if (rc != 0) {
     return store_error(rc, store_->options().path, "committing a write transaction",
                        map_size_of(env));
@@ -512,6 +520,11 @@ Result<WriteTxn> Store::begin_write() {
                        map_size_of(as_env(env_)));
   }
   return WriteTxn(this, txn);
+}
+
+CommitStats Store::commit_stats() const {
+  return CommitStats{commits_.load(std::memory_order_relaxed),
+                     commit_nanoseconds_.load(std::memory_order_relaxed)};
 }
 
 Result<StoreStats> Store::stats() {

@@ -8,6 +8,7 @@
 // stores Cap'n Proto messages in them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,6 +47,16 @@ struct StoreOptions {
   // false: commits are not fsynced (MDB_NOSYNC). Only for simulators and
   // benchmarks that model crashes themselves; a daemon always runs durable.
   bool durable = true;
+};
+
+// How many write transactions reached mdb_txn_commit, and the time spent in
+// it (steady clock). With durable=true that time is mostly the fsync, which
+// is what sets the rate of a writer that commits per message: benchmarks read
+// it to tell disk-bound from CPU-bound. Counts every commit attempt, failed
+// ones and the one Store::open makes included; read transactions never count.
+struct CommitStats {
+  std::uint64_t commits = 0;
+  std::uint64_t nanoseconds = 0;
 };
 
 struct TableStats {
@@ -153,6 +164,8 @@ class Store {
   Result<void> copy_to(const std::string& directory);
 
   const StoreOptions& options() const { return options_; }
+  // Since the store was opened; safe to read from any thread.
+  CommitStats commit_stats() const;
 
  private:
   friend class ReadTxn;
@@ -161,6 +174,8 @@ class Store {
   StoreOptions options_;
   void* env_ = nullptr;                 // MDB_env*
   unsigned int dbi_[kTableCount] = {};  // MDB_dbi per Table
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> commit_nanoseconds_{0};
 };
 
 }  // namespace provnet::store
