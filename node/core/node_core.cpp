@@ -513,7 +513,12 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     // this node's own clock, never the sender's.
     domain::ValidationContext ctx{domain::Date::from_unix_ms_cst(now_ms)};
     auto versions = env.getBody().getMigrantBatch().getVersions();
-    std::vector<std::pair<std::string, std::string>> to_store;  // record id, version bytes
+    struct VersionToStore {
+      std::string record_id;
+      std::uint32_t version;
+      std::string bytes;
+    };
+    std::vector<VersionToStore> to_store;
     for (std::uint32_t i = 0; i < versions.size(); ++i) {
       auto v = versions[i];
       domain::MigrantRecord r = record_from_wire(v.getRecord());
@@ -571,14 +576,12 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
         }
         continue;
       }
-      to_store.emplace_back(r.record_id, std::move(stored_bytes));
+      to_store.push_back(VersionToStore{r.record_id, v.getVersion(), std::move(stored_bytes)});
     }
     // A relay forwards the author's envelope unchanged (its signature must
     // still verify at the destination), so it is all or nothing.
     if (relay && !faults.empty()) to_store.clear();
-    for (auto& [record_id, version_bytes] : to_store) {
-      auto decoded = Decoded<wire::RecordVersion>::decode(version_bytes, config_.limits);
-      std::uint32_t version = decoded ? decoded->root().getVersion() : 0;
+    for (auto& [record_id, version, version_bytes] : to_store) {
       auto stored = store::append_record_version(*txn, record_id, version, version_bytes);
       if (!stored) return log_store_failure(fx, "receive", stored.error(), now_ms);
       if (!relay) {
