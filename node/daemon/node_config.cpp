@@ -201,17 +201,25 @@ void check_identity_files(ConfigReader& r, const NodeConfig& c) {
   auto check_pair = [&](const std::string& cert_key, const std::string& cert_path,
                         const std::string& key_key, const std::string& key_path,
                         std::optional<ca::KeyAlgorithm> wanted) {
-    if (cert_path.empty() || key_path.empty()) return;
-    auto cert = ca::read_certificate_file(cert_path);
-    if (!cert) r.problem(cert_key + ": " + cert.error().message);
-    auto key = ca::read_private_key_file(key_path);
-    if (!key) r.problem(key_key + ": " + key.error().message);
-    if (!cert || !key) return;
-    if (X509_check_private_key(cert->get(), key->get()) != 1) {
-      r.problem(fmt::format("{}: the key in {} does not belong to the certificate {} ({})", key_key,
-                            key_path, cert_path, cert_key));
+    // Each file is read on its own (an empty path: its problem is already
+    // reported); what needs both is checked only when both loaded.
+    std::optional<ca::CertificateHandle> cert;
+    std::optional<ca::KeyHandle> key;
+    if (!cert_path.empty()) {
+      auto loaded = ca::read_certificate_file(cert_path);
+      if (!loaded)
+        r.problem(cert_key + ": " + loaded.error().message);
+      else
+        cert = std::move(*loaded);
     }
-    if (wanted) {
+    if (!key_path.empty()) {
+      auto loaded = ca::read_private_key_file(key_path);
+      if (!loaded)
+        r.problem(key_key + ": " + loaded.error().message);
+      else
+        key = std::move(*loaded);
+    }
+    if (key && wanted) {
       auto alg = ca::key_algorithm_of(key->get());
       if (alg && *alg != *wanted) {
         r.problem(fmt::format("{}: {} holds a {} key, but signing.algorithm is {}", key_key,
@@ -219,6 +227,11 @@ void check_identity_files(ConfigReader& r, const NodeConfig& c) {
                               signing_algorithm_name(c.signing_algorithm)));
       }
     }
+    if (cert && key && X509_check_private_key(cert->get(), key->get()) != 1) {
+      r.problem(fmt::format("{}: the key in {} does not belong to the certificate {} ({})", key_key,
+                            key_path, cert_path, cert_key));
+    }
+    if (!cert) return;
     auto code = ca::node_code_of(cert->get());
     if (!code) {
       r.problem(cert_key + ": " + code.error().message);
