@@ -117,7 +117,11 @@ void PeerSession::read_header() {
   asio::async_read(
       stream_, asio::buffer(header_), [self](const boost::system::error_code& ec, std::size_t) {
         self->reading_ = false;
-        if (self->state_ == State::closing) return self->drain();
+        // Closing: an error or end of stream is the peer's close; anything
+        // else is read and dropped until then.
+        if (self->state_ == State::closing) {
+          return ec ? self->close_now(self->close_reason_) : self->drain();
+        }
         if (self->state_ != State::open) return;
         if (ec) {
           return self->close_now(ec == asio::error::eof ? "peer closed the connection"
@@ -139,7 +143,11 @@ void PeerSession::read_body(std::uint32_t length) {
   asio::async_read(stream_, asio::buffer(body_.data(), body_.size()),
                    [self](const boost::system::error_code& ec, std::size_t) {
                      self->reading_ = false;
-                     if (self->state_ == State::closing) return self->drain();
+                     // Closing: an error or end of stream is the peer's close; anything
+                     // else is read and dropped until then.
+                     if (self->state_ == State::closing) {
+                       return ec ? self->close_now(self->close_reason_) : self->drain();
+                     }
                      if (self->state_ != State::open) return;
                      if (ec) {
                        return self->close_now(ec == asio::error::eof
