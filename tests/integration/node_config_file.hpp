@@ -1,0 +1,76 @@
+// The TOML configuration of one test node (node/daemon/node_config.hpp
+// documents the keys), with delivery settings small enough that a test's
+// retries and reconnects happen in well under a second.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace provnet::testing {
+
+struct PeerEntry {
+  int code = 0;
+  std::optional<std::uint16_t> port;  // on 127.0.0.1; set when this node dials the peer
+};
+
+struct NodeConfigFile {
+  int code = 0;
+  std::string store_path;
+  std::optional<std::uint16_t> listen_port;
+  std::uint16_t admin_port = 0;
+  std::string certificate;
+  std::string private_key;
+  std::string ca;
+  std::vector<PeerEntry> peers;
+  std::string log_file;
+  std::string log_level = "info";
+
+  // [delivery]
+  int batch_max_records = 50;
+  int batch_linger_ms = 20;
+  int retry_initial_ms = 200;
+  int retry_max_ms = 2000;
+  int reconnect_initial_ms = 100;
+  int reconnect_max_ms = 1000;
+  int handshake_timeout_ms = 5000;
+
+  std::string code_text() const { return fmt::format("{:02}", code); }
+
+  std::string toml() const {
+    std::string t;
+    t += fmt::format("[node]\ncode = \"{}\"\nrole = \"{}\"\n\n", code_text(),
+                     code == 0 ? "national" : "province");
+    t += fmt::format("[store]\npath = \"{}\"\nmap_size_mib = 256\n\n", store_path);
+    if (listen_port) t += fmt::format("[listen]\naddress = \"127.0.0.1:{}\"\n\n", *listen_port);
+    t += fmt::format("[admin]\naddress = \"127.0.0.1:{}\"\n\n", admin_port);
+    t += fmt::format("[tls]\ncertificate = \"{}\"\nprivate_key = \"{}\"\nca = \"{}\"\n\n",
+                     certificate, private_key, ca);
+    for (const PeerEntry& p : peers) {
+      t += fmt::format("[[peers]]\ncode = \"{:02}\"\n", p.code);
+      if (p.port) t += fmt::format("address = \"127.0.0.1:{}\"\n", *p.port);
+      t += "\n";
+    }
+    t += fmt::format(
+        "[delivery]\nbatch_max_records = {}\nbatch_linger_ms = {}\nretry_initial_ms = {}\n"
+        "retry_max_ms = {}\nreconnect_initial_ms = {}\nreconnect_max_ms = {}\n"
+        "handshake_timeout_ms = {}\n\n",
+        batch_max_records, batch_linger_ms, retry_initial_ms, retry_max_ms, reconnect_initial_ms,
+        reconnect_max_ms, handshake_timeout_ms);
+    t += fmt::format("[log]\nlevel = \"{}\"\nfile = \"{}\"\n", log_level, log_file);
+    return t;
+  }
+
+  void write(const std::string& path) const {
+    std::ofstream out(path, std::ios::trunc);
+    out << toml();
+    if (!out) throw std::runtime_error("cannot write " + path);
+  }
+};
+
+}  // namespace provnet::testing
