@@ -1,5 +1,7 @@
 #include "admin/admin_server.hpp"
 
+#include "net/listener.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -107,40 +109,20 @@ AdminServer::AdminServer(asio::io_context& io, HttpHandler handler, AdminLimits 
 AdminServer::~AdminServer() = default;
 
 Result<void> AdminServer::start(const std::string& host, const std::string& port) {
-  boost::system::error_code ec;
-  tcp::resolver resolver(io_);
-  auto endpoints = resolver.resolve(host, port, ec);
-  if (ec || endpoints.empty()) {
-    return Error{Errc::invalid_input, fmt::format("admin.address {}:{}: cannot resolve ({})", host,
-                                                  port, ec ? ec.message() : "no address")};
-  }
-  tcp::endpoint ep = endpoints.begin()->endpoint();
-  acceptor_.emplace(io_);
-  acceptor_->open(ep.protocol(), ec);
-  if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_->bind(ep, ec);
-  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor_.reset();
-    return Error{Errc::io,
-                 fmt::format("admin.address {}:{}: cannot listen ({})", host, port, ec.message())};
-  }
+  auto listening = net::listen_on(io_, host, port, "admin.address");
+  if (!listening) return listening.error();
+  acceptor_.emplace(std::move(*listening));
   if (log_) {
-    log_(core::LogEvent{
-        core::LogLevel::info,
-        "admin.listening",
-        {{"address", fmt::format("{}:{}", ep.address().to_string(), *this->port())}}});
+    log_(core::LogEvent{core::LogLevel::info,
+                        "admin.listening",
+                        {{"address", fmt::format("{}:{}", host, *this->port())}}});
   }
   accept();
   return {};
 }
 
 std::optional<std::uint16_t> AdminServer::port() const {
-  if (!acceptor_) return std::nullopt;
-  boost::system::error_code ec;
-  auto ep = acceptor_->local_endpoint(ec);
-  if (ec) return std::nullopt;
-  return ep.port();
+  return net::local_port(acceptor_);
 }
 
 void AdminServer::accept() {

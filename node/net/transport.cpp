@@ -1,5 +1,7 @@
 #include "net/transport.hpp"
 
+#include "net/listener.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -37,27 +39,11 @@ void Transport::on_log(core::LogEvent event) {
 
 Result<void> Transport::start() {
   if (!config_.listen_host.empty()) {
-    boost::system::error_code ec;
-    tcp::resolver resolver(io_);
-    auto endpoints = resolver.resolve(config_.listen_host, config_.listen_port, ec);
-    if (ec || endpoints.empty()) {
-      return Error{Errc::invalid_input,
-                   fmt::format("listen.address {}:{}: cannot resolve ({})", config_.listen_host,
-                               config_.listen_port, ec ? ec.message() : "no address")};
-    }
-    tcp::endpoint ep = endpoints.begin()->endpoint();
-    acceptor_.emplace(io_);
-    acceptor_->open(ep.protocol(), ec);
-    if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor_->bind(ep, ec);
-    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      acceptor_.reset();
-      return Error{Errc::io, fmt::format("listen.address {}:{}: cannot listen ({})",
-                                         config_.listen_host, config_.listen_port, ec.message())};
-    }
+    auto listening = listen_on(io_, config_.listen_host, config_.listen_port, "listen.address");
+    if (!listening) return listening.error();
+    acceptor_.emplace(std::move(*listening));
     log(core::LogLevel::info, "net.listening",
-        {{"address", fmt::format("{}:{}", ep.address().to_string(), *listen_port())}});
+        {{"address", fmt::format("{}:{}", config_.listen_host, *listen_port())}});
     accept();
   }
   for (auto& [code, d] : dialers_) dial(d);
@@ -65,11 +51,7 @@ Result<void> Transport::start() {
 }
 
 std::optional<std::uint16_t> Transport::listen_port() const {
-  if (!acceptor_) return std::nullopt;
-  boost::system::error_code ec;
-  auto ep = acceptor_->local_endpoint(ec);
-  if (ec) return std::nullopt;
-  return ep.port();
+  return local_port(acceptor_);
 }
 
 void Transport::accept() {
