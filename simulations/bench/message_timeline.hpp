@@ -1,5 +1,5 @@
 // When each message was written to the sender's outbox and when the receiver
-// committed it, by message id ("44:<id>", as the core's log events name it).
+// committed it, by message id ("44:<id>", the form the core's log events use).
 // Both endpoints run in this one process, so one steady clock times both
 // ends. Written from the two endpoint threads, read by the main thread.
 #pragma once
