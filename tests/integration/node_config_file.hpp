@@ -27,6 +27,10 @@ struct NodeConfigFile {
   std::string certificate;
   std::string private_key;
   std::string ca;
+  // [signing], written when `signing_algorithm` is set.
+  std::string signing_algorithm;
+  std::string signing_certificate;
+  std::string signing_private_key;
   std::vector<PeerEntry> peers;
   std::string log_file;
   std::string log_level = "info";
@@ -51,6 +55,11 @@ struct NodeConfigFile {
     t += fmt::format("[admin]\naddress = \"127.0.0.1:{}\"\n\n", admin_port);
     t += fmt::format("[tls]\ncertificate = \"{}\"\nprivate_key = \"{}\"\nca = \"{}\"\n\n",
                      certificate, private_key, ca);
+    if (!signing_algorithm.empty()) {
+      t += fmt::format(
+          "[signing]\nalgorithm = \"{}\"\ncertificate = \"{}\"\nprivate_key = \"{}\"\n\n",
+          signing_algorithm, signing_certificate, signing_private_key);
+    }
     for (const PeerEntry& p : peers) {
       t += fmt::format("[[peers]]\ncode = \"{:02}\"\n", p.code);
       if (p.port) t += fmt::format("address = \"127.0.0.1:{}\"\n", *p.port);
