@@ -200,9 +200,17 @@ TEST(HostileFrames,
   std::cout << fmt::format("[  EVENTS  ] frame.refused {}, frame.malformed {}, link.closed {}\n",
                            attacker.seen["frame.refused"], attacker.seen["frame.malformed"],
                            attacker.seen["link.closed"]);
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(static_cast<std::int64_t>(*rss_after) - static_cast<std::int64_t>(*rss_before),
             8 * 1024)
       << "VmRSS grew by more than 8 MiB";
+#else
+  // AddressSanitizer keeps freed memory in quarantine (256 MiB by default),
+  // so resident memory grows by design; leaks are its own report's business.
+  std::cout << "[  MEMORY  ] not judged under AddressSanitizer (its quarantine holds freed "
+               "memory)
+";
+#endif
   EXPECT_EQ(attacker.seen["link.closed"], sessions);
   EXPECT_EQ(attacker.seen["tls.established"], sessions);
   // Nothing hostile got near the store: no record or message from 45.
