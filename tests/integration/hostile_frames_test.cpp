@@ -208,8 +208,7 @@ TEST(HostileFrames,
   // AddressSanitizer keeps freed memory in quarantine (256 MiB by default),
   // so resident memory grows by design; leaks are its own report's business.
   std::cout << "[  MEMORY  ] not judged under AddressSanitizer (its quarantine holds freed "
-               "memory)
-";
+               "memory)\n";
 #endif
   EXPECT_EQ(attacker.seen["link.closed"], sessions);
   EXPECT_EQ(attacker.seen["tls.established"], sessions);
