@@ -25,9 +25,9 @@ std::uint64_t ns_between(Clock::time_point from, Clock::time_point to) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
 }
 
-std::string_view field_of(const core::LogEvent& event, std::string_view name) {
+std::string_view field_of(const core::LogEvent& event, std::string_view wanted) {
   for (const auto& [key, value] : event.fields) {
-    if (key == name) return value;
+    if (key == wanted) return value;
   }
   return {};
 }
