@@ -332,14 +332,22 @@ std::string distinguished_name_text(const X509_NAME* name) {
   return text;
 }
 
+std::string certificate_serial_hex(const X509* certificate) {
+  if (certificate == nullptr) return {};
+  BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
+  char* hex = serial != nullptr ? BN_bn2hex(serial) : nullptr;
+  std::string text = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(serial);
+  return text;
+}
+
 std::string certificate_description(X509* certificate) {
   if (certificate == nullptr) return "(no certificate)";
   std::string text = distinguished_name_text(X509_get_subject_name(certificate));
-  BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
-  char* hex = serial != nullptr ? BN_bn2hex(serial) : nullptr;
-  if (hex != nullptr) text += fmt::format(" (serial {})", hex);
-  OPENSSL_free(hex);
-  BN_free(serial);
+  if (std::string hex = certificate_serial_hex(certificate); !hex.empty()) {
+    text += fmt::format(" (serial {})", hex);
+  }
   return text;
 }
 

@@ -83,6 +83,9 @@ Result<std::vector<CertificateHandle>> read_certificate_chain_file(const std::st
 // certificate. Control characters are escaped (UTF-8 is kept), since a
 // peer chooses this text.
 std::string certificate_description(X509* certificate);
+// The serial as provnet writes it everywhere (CA index, directory,
+// revocations, logs): upper-case hex without leading zeros, "3A5F".
+std::string certificate_serial_hex(const X509* certificate);
 // A distinguished name the same way: "CN=provnet test CA, O=provnet".
 std::string distinguished_name_text(const X509_NAME* name);
 
