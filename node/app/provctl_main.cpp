@@ -48,27 +48,82 @@ int main(int argc, char** argv) {
   sh->add_option("--store", show.store_path, "the store directory")->required();
   sh->add_option("--records", show.records, "how many records to list")->capture_default_str();
 
-  auto* ca_cmd = app.add_subcommand("ca", "a provnet certificate authority in a directory");
+  auto* ca_cmd = app.add_subcommand(
+      "ca",
+      "the national CA in a directory: issue, revoke and list node certificates, make the CRL; "
+      "exit 0 done, 1 failed, 2 bad option value");
   ca_cmd->require_subcommand(1);
   CaInitOptions ca_init;
-  auto* ci = ca_cmd->add_subcommand("init", "make a CA: DIR/ca.pem and DIR/ca.key");
-  ci->add_option("--dir", ca_init.dir, "the CA directory")->required();
+  auto* ci = ca_cmd->add_subcommand(
+      "init", "make a CA: DIR/ca.pem, ca.key (0600), an empty index.tsv and crl.pem");
+  ci->add_option("--dir", ca_init.dir, "the CA directory (made 0700 if missing)")->required();
   ci->add_option("--name", ca_init.name, "the CA's common name")->capture_default_str();
-  ci->add_option("--algorithm", ca_init.algorithm, "ecdsa-p256 or sm2")->capture_default_str();
+  ci->add_option("--algorithm", ca_init.algorithm,
+                 "ecdsa-p256, or sm2 for an SM2/SM3-signing root (OpenSSL 3.0 verifies its "
+                 "chains, in TLS too; node TLS keys stay ecdsa-p256)")
+      ->capture_default_str();
   ci->add_option("--days", ca_init.days, "validity in days")
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
-  CaIssueOptions ca_issue;
-  auto* cs = ca_cmd->add_subcommand("issue", "issue a node certificate: DIR/node-NN.pem and .key");
-  cs->add_option("--dir", ca_issue.dir, "the CA directory")->required();
-  cs->add_option("--node", ca_issue.node, "the node's code: 00 or a province code")->required();
-  cs->add_option("--algorithm", ca_issue.algorithm,
-                 "ecdsa-p256 (TLS and signing) or sm2 (envelope signing only)")
+  ci->add_option("--crl-days", ca_init.crl_days, "the first CRL's nextUpdate, in days")
+      ->check(CLI::Range(1, 3650))
       ->capture_default_str();
+  CaIssueOptions ca_issue;
+  auto* cs = ca_cmd->add_subcommand(
+      "issue",
+      "issue a node certificate, recorded in DIR/index.tsv: OUT/node-NN.pem and node-NN.key "
+      "(0600), or only node-NN.pem for a province's CSR");
+  cs->add_option("--dir", ca_issue.dir, "the CA directory")->required();
+  cs->add_option("--code,--node", ca_issue.code, "the node's code: 00 or a province code")
+      ->required();
+  cs->add_option("--out", ca_issue.out, "where to write the files (default: the CA directory)");
+  auto* issue_algorithm =
+      cs->add_option("--algorithm", ca_issue.algorithm,
+                     "ecdsa-p256 (TLS and signing) or sm2 (envelope signing only)")
+          ->capture_default_str();
   cs->add_option("--days", ca_issue.days, "validity in days")
       ->check(CLI::Range(1, 36500))
       ->capture_default_str();
-  cs->add_option("--stem", ca_issue.stem, "file name stem (default node-NN)");
+  cs->add_option("--stem", ca_issue.stem,
+                 "file name stem (default node-NN), e.g. to issue a renewal beside the files "
+                 "in use");
+  cs->add_option("--csr", ca_issue.csr,
+                 "certify the key of this CSR (provctl ca request) instead of making a key")
+      ->excludes(issue_algorithm);
+  cs->add_flag("--force", ca_issue.force, "overwrite existing files of the same name");
+  CaRequestOptions ca_request;
+  auto* cq = ca_cmd->add_subcommand(
+      "request",
+      "province side: make a key (0600) and a CSR, OUT/node-NN.key and node-NN.csr, for the "
+      "national centre's issue --csr");
+  cq->add_option("--code,--node", ca_request.code, "this node's code")->required();
+  cq->add_option("--out", ca_request.out, "where to write the key and the CSR")->required();
+  cq->add_option("--algorithm", ca_request.algorithm, "ecdsa-p256 or sm2")->capture_default_str();
+  cq->add_option("--stem", ca_request.stem, "file name stem (default node-NN)");
+  cq->add_flag("--force", ca_request.force, "overwrite existing files of the same name");
+  CaRevokeOptions ca_revoke;
+  auto* cr = ca_cmd->add_subcommand(
+      "revoke", "revoke a certificate: mark it in DIR/index.tsv and regenerate DIR/crl.pem");
+  cr->add_option("--dir", ca_revoke.dir, "the CA directory")->required();
+  cr->add_option("--serial", ca_revoke.serial, "the serial, hex, as provctl ca list shows it")
+      ->required();
+  cr->add_option("--reason", ca_revoke.reason,
+                 "unspecified, keyCompromise, affiliationChanged, superseded or "
+                 "cessationOfOperation")
+      ->required();
+  cr->add_option("--crl-days", ca_revoke.crl_days, "the new CRL's nextUpdate, in days")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  CaListOptions ca_list;
+  auto* cl = ca_cmd->add_subcommand("list", "the certificates DIR/index.tsv records");
+  cl->add_option("--dir", ca_list.dir, "the CA directory")->required();
+  cl->add_flag("--json", ca_list.json, "as JSON");
+  CaCrlOptions ca_crl;
+  auto* cc = ca_cmd->add_subcommand("crl", "regenerate DIR/crl.pem (a new nextUpdate)");
+  cc->add_option("--dir", ca_crl.dir, "the CA directory")->required();
+  cc->add_option("--days", ca_crl.days, "nextUpdate, in days from now")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -82,6 +137,10 @@ int main(int argc, char** argv) {
     if (sh->parsed()) return run_store_show(show);
     if (ci->parsed()) return run_ca_init(ca_init);
     if (cs->parsed()) return run_ca_issue(ca_issue);
+    if (cq->parsed()) return run_ca_request(ca_request);
+    if (cr->parsed()) return run_ca_revoke(ca_revoke);
+    if (cl->parsed()) return run_ca_list(ca_list);
+    if (cc->parsed()) return run_ca_crl(ca_crl);
   } catch (const std::exception& e) {
     std::cerr << "provctl: " << e.what() << '\n';
   }
