@@ -39,6 +39,7 @@ struct ItemRejection {
   index @0 :UInt32;    # position of the item in the rejected message
   itemId @1 :Text;     # its record / notice / query id
   errors @2 :List(FieldError);
+  version @3 :UInt32;  # the record version refused (0: not a record)
 }
 
 # The receiver refused a message, whole or in part. Items not listed were
@@ -49,6 +50,10 @@ struct Rejection {
   messageId @1 :UInt64;
   reason @2 :Text;                 # for the message as a whole
   items @3 :List(ItemRejection);
+  # Items that were NOT applied although nothing was wrong with them (a
+  # relay forwards a signed message whole or not at all): the author sends
+  # them again in a new message. Indexes into the rejected message.
+  retryItems @4 :List(UInt32);
 }
 
 enum HashAlgorithm {
@@ -132,6 +137,25 @@ struct SignedDirectory {
   signature @1 :Data;
   signatureAlgorithm @2 :SignatureAlgorithm;
   signerCertificate @3 :Data;  # DER, chains to the national CA
+}
+
+struct DirectoryRequest {
+  haveVersion @0 :UInt64;   # the version the asking node holds (0: none)
+}
+
+# One message exchanged directly between two provinces of a group, as its
+# author reports it to the national auditor once the destination
+# acknowledged it.
+struct ExchangeEvidence {
+  author @0 :UInt8;
+  messageId @1 :UInt64;
+  destination @2 :UInt8;
+  kind @3 :Text;                # body kind, e.g. "migrantBatch"
+  envelopeSha256 @4 :Data;      # of the signed envelope as sent
+  itemIds @5 :List(Text);       # record ids (never personal data)
+  versions @6 :List(UInt32);    # the version of each item
+  acknowledgedAtMs @7 :Int64;
+  receipt @8 :Data;             # the destination's signed acknowledgement envelope
 }
 
 struct RevocationNotice {

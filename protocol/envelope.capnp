@@ -37,6 +37,16 @@ struct Body {
     monthlySummary @11 :Reports.MonthlySummary;
     signedDirectory @12 :Control.SignedDirectory;
     revocationNotice @13 :Control.RevocationNotice;
+    # A node asks the national node for its directory (not stored, not
+    # acknowledged: the answer is a signedDirectory envelope, or nothing).
+    directoryRequest @14 :Control.DirectoryRequest;
+    # Evidence of exchanges made directly inside a regional group, for the
+    # national auditor (groups whose nationalCopy is evidenceOnly).
+    exchangeEvidence @15 :List(Control.ExchangeEvidence);
+    # Replies (signed envelopes, unchanged) that a relaying node forwards to
+    # the author of the message they answer: a destination's rejection of a
+    # record the national node relayed reaches the province that wrote it.
+    forwardedReplies @16 :List(Data);
   }
 }
 

@@ -84,7 +84,7 @@ Result<std::vector<CertificateHandle>> read_certificate_chain_file(const std::st
 // peer chooses this text.
 std::string certificate_description(X509* certificate);
 // The serial as provnet writes it everywhere (CA index, directory,
-// revocations, logs): upper-case hex without leading zeros, "3A5F".
+// revocations, logs): upper-case hex in whole bytes (BN_bn2hex), "0A3F".
 std::string certificate_serial_hex(const X509* certificate);
 // A distinguished name the same way: "CN=provnet test CA, O=provnet".
 std::string distinguished_name_text(const X509_NAME* name);

@@ -159,6 +159,11 @@ std::size_t CertificateVerifier::cached_certificates() const {
   return cache_.size();
 }
 
+void CertificateVerifier::set_revoked_serials(std::set<std::string> serials) {
+  std::lock_guard lock(mutex_);
+  revoked_ = std::move(serials);
+}
+
 Result<std::shared_ptr<const VerifiedCertificate>> CertificateVerifier::verified_certificate(
     domain::ProvinceCode author, std::string_view certificate_der, std::int64_t now_unix) {
   const std::string fingerprint = core::sha256(certificate_der);
@@ -190,7 +195,7 @@ Result<std::shared_ptr<const VerifiedCertificate>> CertificateVerifier::verified
   }
   auto entry = std::make_shared<const VerifiedCertificate>(
       VerifiedCertificate{verified->code, verified->chain_validity, std::move(public_key),
-                          *key_algorithm, description});
+                          *key_algorithm, description, certificate_serial_hex(certificate->get())});
   std::lock_guard lock(mutex_);
   cache_.insert(fingerprint, entry);
   return std::shared_ptr<const VerifiedCertificate>(entry);
@@ -208,6 +213,15 @@ Result<void> CertificateVerifier::verify(domain::ProvinceCode author,
   auto verified = verified_certificate(author, certificate_der, unix_seconds_of(now_ms));
   if (!verified) return verified.error();
   const VerifiedCertificate& signer = **verified;
+  {
+    std::lock_guard lock(mutex_);
+    if (revoked_.count(signer.serial_hex)) {
+      return security(
+          fmt::format("envelope from node {} is signed by certificate {}, which the "
+                      "national directory revoked",
+                      author_text, signer.description));
+    }
+  }
 
   if (signer.node_code != author) {
     return security(

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -98,6 +99,7 @@ class CertificateVerifier final : public core::SignatureVerifier {
   Result<void> verify(domain::ProvinceCode author, std::string_view certificate_der,
                       wire::SignatureAlgorithm algorithm, std::string_view input,
                       std::string_view signature, std::int64_t now_ms) override;
+  void set_revoked_serials(std::set<std::string> serials) override;
 
   // How many times verify() had to run chain verification: for metrics, and
   // for tests that the cache is used.
@@ -111,6 +113,7 @@ class CertificateVerifier final : public core::SignatureVerifier {
   TrustAnchors anchors_;
   mutable std::mutex mutex_;  // guards cache_ and chain_verifications_
   VerifiedCertificateCache cache_;
+  std::set<std::string> revoked_;  // guarded by mutex_
   std::uint64_t chain_verifications_ = 0;
 };
 

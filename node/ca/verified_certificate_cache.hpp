@@ -32,6 +32,7 @@ struct VerifiedCertificate {
   KeyHandle public_key;           // the certificate's key, ready to verify with
   KeyAlgorithm key_algorithm = KeyAlgorithm::ecdsa_p256;
   std::string description;  // certificate_description, for messages
+  std::string serial_hex;   // certificate_serial_hex, to check against revocations
 };
 
 class VerifiedCertificateCache {

@@ -21,6 +21,7 @@ void Effects::append(Effects&& other) {
   for (auto& c : other.closes) closes.push_back(std::move(c));
   for (auto& l : other.logs) logs.push_back(std::move(l));
   if (other.wake_at_ms) wake_at(*other.wake_at_ms);
+  directory_changed = directory_changed || other.directory_changed;
 }
 
 }  // namespace provnet::core

@@ -44,6 +44,9 @@ struct Effects {
   std::vector<LogEvent> logs;
   // Call on_tick() no later than this (retries, timers); nullopt = no timer.
   std::optional<std::int64_t> wake_at_ms;
+  // The node's directory changed: the driver updates its peers (addresses,
+  // who may connect) and the revoked certificates from NodeCore::directory().
+  bool directory_changed = false;
 
   void log(LogLevel level, std::string event,
            std::vector<std::pair<std::string, std::string>> fields = {}) {

@@ -156,18 +156,33 @@ struct ItemFault {
   std::uint32_t index;
   std::string item_id;
   std::vector<domain::ValidationError> errors;
+  std::uint32_t version = 0;
 };
+
+// The store keeps the last good directory under this meta key.
+constexpr std::string_view kDirectoryMetaKey = "directory";
+// A published directory is valid from a little before it was issued, so a
+// node whose clock is slightly behind the national node's accepts it.
+constexpr std::int64_t kDirectoryClockSkewMs = 5 * 60'000;
+// How many waiting envelopes one tick moves to another link.
+constexpr std::size_t kRerouteChunk = 1'000;
 
 }  // namespace
 
 NodeCore::NodeCore(CoreConfig config, store::Store& store)
     : config_(std::move(config)), store_(store), rng_(config_.seed) {
   assert(config_.signer || !config_.verifier);  // a node that receives also signs its replies
+  if (!config_.is_national()) direct_ = config_.direct_peers;
+}
+
+std::set<ProvinceCode> NodeCore::direct_peers() const {
+  return direct_;
 }
 
 ProvinceCode NodeCore::next_hop(ProvinceCode destination) const {
   if (config_.is_national() || destination == domain::kNationalCode) return destination;
-  if (config_.direct_peers.count(destination)) return destination;
+  if (fallen_back_.count(destination)) return domain::kNationalCode;
+  if (direct_.count(destination)) return destination;
   return domain::kNationalCode;
 }
 
@@ -233,7 +248,18 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
     by_destination[*domain::concerned_province_of(r)].push_back(i);
   }
 
+  // Records for a direct peer go to it directly; the national node gets a
+  // copy unless the group it shares with that peer wants evidence only.
+  std::set<ProvinceCode> copied;
   for (auto& [destination, indexes] : by_destination) {
+    if (!config_.is_national() && next_hop(destination) == destination &&
+        (!directory_ ||
+         directory_->national_copy(config_.self, destination) == NationalCopy::full)) {
+      copied.insert(destination);
+    }
+  }
+  for (auto& [destination, indexes] : by_destination) {
+    const bool copy = copied.count(destination) > 0;
     for (std::size_t index : indexes) {
       const domain::MigrantRecord& r = records[index];
       const std::uint32_t version = out.items[index].version;
@@ -253,9 +279,21 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
       if (!seq) return seq.error();
       auto staged = store::staged_append(*txn, destination, *seq, r.record_id, version);
       if (!staged) return staged.error();
+      if (copy) {
+        auto copy_seq = next_staged_seq(*txn);
+        if (!copy_seq) return copy_seq.error();
+        auto copy_staged =
+            store::staged_append(*txn, domain::kNationalCode, *copy_seq, r.record_id, version);
+        if (!copy_staged) return copy_staged.error();
+      }
     }
     auto batched =
         batch_staged(*txn, destination, config_.batch_linger_ms <= 0, now_ms, out.effects);
+    if (!batched) return batched.error();
+  }
+  if (!copied.empty()) {
+    auto batched = batch_staged(*txn, domain::kNationalCode, config_.batch_linger_ms <= 0, now_ms,
+                                out.effects);
     if (!batched) return batched.error();
   }
   auto committed = txn->commit();
@@ -275,6 +313,7 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
     }
   }
   if (config_.batch_linger_ms > 0) {
+    if (!copied.empty()) by_destination[domain::kNationalCode];
     for (auto& [destination, indexes] : by_destination) {
       auto since = staged_since_.emplace(destination, now_ms).first->second;
       out.effects.wake_at(since + config_.batch_linger_ms);
@@ -415,7 +454,13 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
     switch (env.getBody().which()) {
       case wire::Body::ACKNOWLEDGEMENTS:
       case wire::Body::REJECTION:
-        on_replies(link_peer, env, now_ms, fx);
+        on_replies(link_peer, env, bytes, now_ms, fx);
+        break;
+      case wire::Body::SIGNED_DIRECTORY:
+        on_directory(env, now_ms, fx);
+        break;
+      case wire::Body::DIRECTORY_REQUEST:
+        on_directory_request(link_peer, now_ms, fx);
         break;
       default:
         on_message(link_peer, env, bytes, now_ms, fx);
@@ -498,6 +543,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
 
   std::string whole_reason;
   std::vector<ItemFault> faults;
+  std::vector<std::uint32_t> retry_items;
   std::uint32_t applied = 0;
   const ProvinceCode target = relay ? destination : config_.self;
   if (!relay && destination != config_.self) {
@@ -540,7 +586,10 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
                         domain::province_code_text(author)),
             "the version's number or author is not what its message says"});
       }
-      if (errors.empty() && domain::concerned_province_of(r) != target) {
+      // The national node takes a copy of records exchanged directly inside a
+      // group (addressed to it, concerning another province).
+      const bool national_copy = config_.is_national() && !relay;
+      if (errors.empty() && !national_copy && domain::concerned_province_of(r) != target) {
         errors.push_back(domain::ValidationError{
             r.direction == "inflow" ? domain::Field::hukou_address_code
                                     : domain::Field::current_address_code,
@@ -553,7 +602,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
                         domain::province_code_text(target))});
       }
       if (!errors.empty()) {
-        faults.push_back(ItemFault{i, r.record_id, std::move(errors)});
+        faults.push_back(ItemFault{i, r.record_id, std::move(errors), v.getVersion()});
         continue;
       }
       std::string stored_bytes = canonical_message(v);
@@ -572,15 +621,25 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
                             "a new version number for a changed record",
                             fmt::format("version {} of this record is already held with different "
                                         "content; a change must be a new version",
-                                        v.getVersion())}}});
+                                        v.getVersion())}},
+                        v.getVersion()});
         }
         continue;
       }
       to_store.push_back(VersionToStore{r.record_id, v.getVersion(), std::move(stored_bytes)});
     }
     // A relay forwards the author's envelope unchanged (its signature must
-    // still verify at the destination), so it is all or nothing.
-    if (relay && !faults.empty()) to_store.clear();
+    // still verify at the destination), so it is all or nothing: the sound
+    // versions of a message with faults go back as retry items, and the
+    // author sends them again without the faulty ones.
+    if (relay && !faults.empty()) {
+      to_store.clear();
+      std::set<std::uint32_t> faulty;
+      for (const ItemFault& f : faults) faulty.insert(f.index);
+      for (std::uint32_t i = 0; i < versions.size(); ++i) {
+        if (!faulty.count(i)) retry_items.push_back(i);
+      }
+    }
     for (auto& [record_id, version, version_bytes] : to_store) {
       auto stored = store::append_record_version(*txn, record_id, version, version_bytes);
       if (!stored) return log_store_failure(fx, "receive", stored.error(), now_ms);
@@ -591,6 +650,14 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       }
       ++applied;
     }
+  } else if (!relay && env.getBody().which() == wire::Body::FORWARDED_REPLIES) {
+    auto applied_replies = apply_forwarded_replies(*txn, env, now_ms, whole_reason);
+    if (!applied_replies) return log_store_failure(fx, "receive", applied_replies.error(), now_ms);
+  } else if (!relay && env.getBody().which() == wire::Body::EXCHANGE_EVIDENCE &&
+             config_.is_national()) {
+    auto applied_evidence = apply_evidence(*txn, env, now_ms, whole_reason);
+    if (!applied_evidence)
+      return log_store_failure(fx, "receive", applied_evidence.error(), now_ms);
   } else if (!relay) {
     whole_reason = fmt::format("message kind {} is not handled by this node", kind);
   }
@@ -619,11 +686,14 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     for (std::size_t k = 0; k < faults.size(); ++k) {
       items[k].setIndex(faults[k].index);
       items[k].setItemId(faults[k].item_id);
+      items[k].setVersion(faults[k].version);
       auto errs = items[k].initErrors(faults[k].errors.size());
       for (std::size_t j = 0; j < faults[k].errors.size(); ++j) {
         add_field_error(errs[j], faults[k].errors[j]);
       }
     }
+    auto retry = rej.initRetryItems(retry_items.size());
+    for (std::size_t k = 0; k < retry_items.size(); ++k) retry.set(k, retry_items[k]);
   }
   auto sealed = seal(reply.builder());
   if (!sealed) return log_store_failure(fx, "sign reply", sealed.error(), now_ms);
@@ -641,6 +711,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
             {"kind", std::string(kind)},
             {"applied", std::to_string(applied)},
             {"items", std::to_string(faults.size())},
+            {"retry", std::to_string(retry_items.size())},
             {"reason", whole_reason.empty() ? "item errors" : whole_reason}});
     for (const ItemFault& f : faults) {
       fx.log(LogLevel::warn, "record.rejected",
@@ -660,12 +731,12 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
   if (relay && !rejected) pump(destination, now_ms, fx);
 }
 
-void NodeCore::on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::int64_t now_ms,
-                          Effects& fx) {
+void NodeCore::on_replies(ProvinceCode link_peer, wire::Envelope::Reader env,
+                          std::string_view bytes, std::int64_t now_ms, Effects& fx) {
   auto body = env.getBody();
   if (body.which() == wire::Body::ACKNOWLEDGEMENTS) {
     for (auto ack : body.getAcknowledgements()) {
-      settle(link_peer, ack.getAuthor(), ack.getMessageId(), nullptr, now_ms, fx);
+      settle(link_peer, ack.getAuthor(), ack.getMessageId(), nullptr, bytes, now_ms, fx);
     }
   } else {
     auto rej = body.getRejection();
@@ -676,13 +747,14 @@ void NodeCore::on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, st
               {"record_id", item.getItemId().cStr()},
               {"reason", item.getErrors().size() ? item.getErrors()[0].getMessage().cStr() : ""}});
     }
-    settle(link_peer, rej.getAuthor(), rej.getMessageId(), &rej, now_ms, fx);
+    settle(link_peer, rej.getAuthor(), rej.getMessageId(), &rej, bytes, now_ms, fx);
   }
   pump(link_peer, now_ms, fx);
 }
 
 void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t message_id,
-                      const wire::Rejection::Reader* rejection, std::int64_t now_ms, Effects& fx) {
+                      const wire::Rejection::Reader* rejection, std::string_view reply_bytes,
+                      std::int64_t now_ms, Effects& fx) {
   const char* outcome = rejection ? "rejected" : "acknowledged";
   Link& l = link(link_peer);
   auto it = l.in_flight.find({author, message_id});
@@ -694,9 +766,43 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
   }
   auto txn = store_.begin_write();
   if (!txn) return log_store_failure(fx, "settle", txn.error(), now_ms);
-  if (rejection && author == config_.self) {
-    auto noted = note_rejected_records(*txn, link_peer, it->second.seq, *rejection);
+  auto stored = txn->get(store::Table::outbox, store::keys::outbox(link_peer, it->second.seq));
+  if (!stored) return log_store_failure(fx, "settle", stored.error(), now_ms);
+  std::optional<DecodedEnvelope> sent;
+  std::string sent_bytes;
+  if (*stored) {
+    sent_bytes = std::string(**stored);
+    if (auto decoded = DecodedEnvelope::decode(sent_bytes, config_.limits))
+      sent = std::move(*decoded);
+  }
+  std::set<ProvinceCode> queued_on;
+  if (rejection && author == config_.self && sent) {
+    auto env = sent->root();
+    std::optional<wire::MigrantBatch::Reader> batch;
+    if (env.getBody().isMigrantBatch()) batch = env.getBody().getMigrantBatch();
+    auto noted =
+        note_rejected_records(*txn, link_peer, env.getDestination(), batch, *rejection, now_ms);
     if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
+  }
+  if (rejection && author != config_.self && config_.is_national()) {
+    // A destination refused (part of) a message this node relayed: the
+    // author hears of it through a durable message carrying the
+    // destination's signed rejection as it is.
+    auto id = next_message_id(*txn, now_ms);
+    if (!id) return log_store_failure(fx, "settle", id.error(), now_ms);
+    OutgoingEnvelope forward(config_.self, author, *id, now_ms);
+    forward.body().initForwardedReplies(1).set(0, as_data(reply_bytes));
+    auto queued = queue_authored(*txn, next_hop(author), forward.builder(), fx);
+    if (!queued) return log_store_failure(fx, "settle", queued.error(), now_ms);
+    queued_on.insert(next_hop(author));
+  }
+  if (author == config_.self && sent && link_peer != domain::kNationalCode &&
+      sent->root().getDestination() == link_peer && directory_ &&
+      directory_->national_copy(config_.self, link_peer) == NationalCopy::evidence_only) {
+    auto queued =
+        queue_evidence(*txn, link_peer, sent->root(), sent_bytes, reply_bytes, now_ms, fx);
+    if (!queued) return log_store_failure(fx, "settle", queued.error(), now_ms);
+    queued_on.insert(domain::kNationalCode);
   }
   auto removed = store::outbox_remove(*txn, link_peer, it->second.seq);
   if (!removed) return log_store_failure(fx, "settle", removed.error(), now_ms);
@@ -707,34 +813,108 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
           {"peer", code_text(link_peer)},
           {"attempts", std::to_string(it->second.attempts)}});
   l.in_flight.erase(it);
+  for (ProvinceCode peer : queued_on) pump(peer, now_ms, fx);
+  if (rejection && author == config_.self && rejection->getRetryItems().size() > 0) {
+    flush_lingering(now_ms, fx);
+  }
 }
 
-Result<void> NodeCore::note_rejected_records(store::WriteTxn& txn, ProvinceCode link_peer,
-                                             std::uint64_t seq,
-                                             const wire::Rejection::Reader& rejection) {
+Result<void> NodeCore::queue_authored(store::WriteTxn& txn, ProvinceCode peer,
+                                      capnp::MallocMessageBuilder& builder, Effects& fx) {
+  auto env = builder.getRoot<wire::Envelope>().asReader();
+  const std::string kind(body_kind_name(env.getBody().which()));
+  const std::string ref = message_ref(env.getAuthor(), env.getMessageId());
+  const ProvinceCode destination = env.getDestination();
+  auto sealed = seal(builder);
+  if (!sealed) return sealed.error();
+  auto seq = next_outbox_seq(txn);
+  if (!seq) return seq.error();
+  auto queued = store::outbox_append(txn, peer, *seq, *sealed);
+  if (!queued) return queued.error();
+  fx.log(LogLevel::info, "message.queued",
+         {{"message_id", ref},
+          {"destination", code_text(destination)},
+          {"peer", code_text(peer)},
+          {"kind", kind}});
+  return {};
+}
+
+Result<void> NodeCore::queue_evidence(store::WriteTxn& txn, ProvinceCode link_peer,
+                                      wire::Envelope::Reader sent, std::string_view sent_bytes,
+                                      std::string_view reply_bytes, std::int64_t now_ms,
+                                      Effects& fx) {
+  auto id = next_message_id(txn, now_ms);
+  if (!id) return id.error();
+  OutgoingEnvelope out(config_.self, domain::kNationalCode, *id, now_ms);
+  auto ev = out.body().initExchangeEvidence(1)[0];
+  ev.setAuthor(sent.getAuthor());
+  ev.setMessageId(sent.getMessageId());
+  ev.setDestination(link_peer);
+  ev.setKind(std::string(body_kind_name(sent.getBody().which())));
+  std::string digest = sha256(sent_bytes);
+  ev.setEnvelopeSha256(as_data(digest));
+  if (sent.getBody().isMigrantBatch()) {
+    auto versions = sent.getBody().getMigrantBatch().getVersions();
+    auto ids = ev.initItemIds(versions.size());
+    auto numbers = ev.initVersions(versions.size());
+    for (std::uint32_t i = 0; i < versions.size(); ++i) {
+      ids.set(i, versions[i].getRecord().getRecordId());
+      numbers.set(i, versions[i].getVersion());
+    }
+  }
+  ev.setAcknowledgedAtMs(now_ms);
+  ev.setReceipt(as_data(reply_bytes));
+  return queue_authored(txn, domain::kNationalCode, out.builder(), fx);
+}
+
+Result<void> NodeCore::note_rejected_records(store::WriteTxn& txn, ProvinceCode rejecter,
+                                             ProvinceCode destination,
+                                             std::optional<wire::MigrantBatch::Reader> batch,
+                                             const wire::Rejection::Reader& rejection,
+                                             std::int64_t now_ms) {
   // The rejected versions are kept where the provincial system reads what
   // arrived (inbox, kind "rejected"), and marked so that submitting the same
   // record again queues it again instead of counting as unchanged.
-  auto bytes = txn.get(store::Table::outbox, store::keys::outbox(link_peer, seq));
-  if (!bytes) return bytes.error();
-  if (!*bytes) return {};
-  auto decoded = DecodedEnvelope::decode(**bytes, config_.limits);
-  if (!decoded || !decoded->root().getBody().isMigrantBatch()) return {};
-  auto versions = decoded->root().getBody().getMigrantBatch().getVersions();
-  std::set<std::uint32_t> indexes;
-  for (auto item : rejection.getItems()) indexes.insert(item.getIndex());
-  if (indexes.empty()) {
-    for (std::uint32_t i = 0; i < versions.size(); ++i) indexes.insert(i);
+  struct Noted {
+    std::string record_id;
+    std::uint32_t version;
+  };
+  std::vector<Noted> rejected;
+  for (auto item : rejection.getItems()) {
+    Noted n{item.getItemId().cStr(), item.getVersion()};
+    if (batch && item.getIndex() < batch->getVersions().size()) {
+      auto v = batch->getVersions()[item.getIndex()];
+      if (n.record_id.empty()) n.record_id = v.getRecord().getRecordId().cStr();
+      if (n.version == 0) n.version = v.getVersion();
+    }
+    if (!n.record_id.empty()) rejected.push_back(std::move(n));
   }
-  for (std::uint32_t i : indexes) {
-    if (i >= versions.size()) continue;
-    std::string record_id = versions[i].getRecord().getRecordId().cStr();
-    std::uint32_t version = versions[i].getVersion();
+  if (rejection.getItems().size() == 0 && rejection.getRetryItems().size() == 0 && batch) {
+    // The message as a whole was refused: every version in it.
+    for (auto v : batch->getVersions()) {
+      rejected.push_back(Noted{v.getRecord().getRecordId().cStr(), v.getVersion()});
+    }
+  }
+  for (const Noted& n : rejected) {
     auto noted = inbox_append(
-        txn, InboxEntry{0, "rejected", record_id, version, link_peer, rejection.getMessageId()});
+        txn, InboxEntry{0, "rejected", n.record_id, n.version, rejecter, rejection.getMessageId()});
     if (!noted) return noted.error();
-    auto marked = store::meta_put_u64(txn, rejected_marker(record_id), version);
+    auto marked = store::meta_put_u64(txn, rejected_marker(n.record_id), n.version);
     if (!marked) return marked.error();
+  }
+  // Versions the rejecter did not apply although nothing was wrong with
+  // them go out again in a new message.
+  if (batch) {
+    for (std::uint32_t index : rejection.getRetryItems()) {
+      if (index >= batch->getVersions().size()) continue;
+      auto v = batch->getVersions()[index];
+      auto seq = next_staged_seq(txn);
+      if (!seq) return seq.error();
+      auto staged = store::staged_append(txn, destination, *seq, v.getRecord().getRecordId().cStr(),
+                                         v.getVersion());
+      if (!staged) return staged.error();
+      staged_since_.emplace(destination, now_ms - config_.batch_linger_ms);
+    }
   }
   return {};
 }
@@ -795,7 +975,11 @@ void NodeCore::pump_all(std::int64_t now_ms, Effects& fx) {
 
 Effects NodeCore::on_tick(std::int64_t now_ms) {
   Effects fx;
+  update_fallback(now_ms, fx);
+  reroute(now_ms, fx);
   flush_lingering(now_ms, fx);
+  if (!config_.is_national() && now_ms >= next_directory_request_ms_) request_directory(now_ms, fx);
+  check_directory_age(now_ms, fx);
   for (auto& [peer, l] : links_) {
     if (!l.up) continue;
     std::vector<std::pair<std::pair<ProvinceCode, std::uint64_t>, InFlight*>> due;
@@ -835,6 +1019,14 @@ Effects NodeCore::on_link_up(ProvinceCode peer, std::int64_t now_ms) {
   // Whatever was in flight on the old connection may be lost: resend it now.
   for (auto& [ref, f] : l.in_flight) f.next_retry_ms = now_ms;
   fx.log(LogLevel::info, "link.up", {{"peer", code_text(peer)}});
+  down_since_.erase(peer);
+  if (fallen_back_.erase(peer)) {
+    fx.log(LogLevel::info, "route.direct",
+           {{"peer", code_text(peer)}, {"reason", "the direct link is back"}});
+  }
+  // A province asks for the directory whenever it (re)connects to the
+  // national node: it may have missed a revocation while away.
+  if (peer == domain::kNationalCode && !config_.is_national()) next_directory_request_ms_ = now_ms;
   fx.append(on_tick(now_ms));
   return fx;
 }
@@ -843,7 +1035,10 @@ Effects NodeCore::on_link_down(ProvinceCode peer, std::int64_t now_ms) {
   Effects fx;
   link(peer).up = false;
   fx.log(LogLevel::info, "link.down", {{"peer", code_text(peer)}});
-  (void)now_ms;
+  if (direct_.count(peer)) {
+    down_since_.emplace(peer, now_ms);
+    fx.wake_at(now_ms + config_.direct_fallback_ms);
+  }
   return fx;
 }
 
@@ -861,6 +1056,34 @@ Result<std::uint64_t> NodeCore::staged_count(ProvinceCode destination) {
   return staged->size();
 }
 
+Result<NodeCore::Pending> NodeCore::pending() {
+  auto txn = store_.begin_read();
+  if (!txn) return txn.error();
+  auto outbox = txn->count(store::Table::outbox);
+  if (!outbox) return outbox.error();
+  auto staged = txn->count(store::Table::staged);
+  if (!staged) return staged.error();
+  return Pending{*outbox, *staged};
+}
+
+Result<std::uint64_t> NodeCore::record_version_count() {
+  auto txn = store_.begin_read();
+  if (!txn) return txn.error();
+  return txn->count(store::Table::records);
+}
+
+Result<std::uint64_t> NodeCore::evidence_count() {
+  auto txn = store_.begin_read();
+  if (!txn) return txn.error();
+  return store::audit_last_seq(*txn);
+}
+
+Result<std::uint64_t> NodeCore::inbox_count() {
+  auto txn = store_.begin_read();
+  if (!txn) return txn.error();
+  return txn->count(store::Table::inbox);
+}
+
 Result<std::vector<InboxEntry>> NodeCore::inbox(std::uint64_t after_seq, std::size_t limit) {
   auto txn = store_.begin_read();
   if (!txn) return txn.error();
@@ -875,6 +1098,382 @@ Result<std::vector<InboxEntry>> NodeCore::inbox(std::uint64_t after_seq, std::si
       });
   if (!scanned) return scanned.error();
   return out;
+}
+
+// --- directory ---------------------------------------------------------------
+
+Effects NodeCore::start(std::int64_t now_ms) {
+  Effects fx;
+  for (ProvinceCode p : direct_) {
+    if (!link(p).up) down_since_.emplace(p, now_ms);
+  }
+  std::optional<std::string> stored;
+  {
+    auto txn = store_.begin_read();
+    if (!txn) {
+      log_store_failure(fx, "load directory", txn.error(), now_ms);
+      return fx;
+    }
+    auto got = txn->get(store::Table::meta, kDirectoryMetaKey);
+    if (!got) {
+      log_store_failure(fx, "load directory", got.error(), now_ms);
+      return fx;
+    }
+    if (*got) stored = std::string(**got);
+  }
+  if (!stored) {
+    fx.log(
+        config_.is_national() ? LogLevel::info : LogLevel::warn, "directory.none",
+        {{"reason", config_.is_national() ? "no directory published yet"
+                                          : "no directory yet; asking the national node for one"}});
+    return fx;
+  }
+  auto verified = verify_directory(*stored, *config_.verifier, now_ms, config_.limits,
+                                   ExpiryCheck::allow_expired);
+  if (!verified) {
+    fx.log(LogLevel::error, "directory.stored_invalid",
+           {{"reason",
+             verified.error().message + "; waiting for a fresh one from the national node"}});
+    return fx;
+  }
+  apply_directory(std::move(*verified), now_ms, fx);
+  return fx;
+}
+
+Result<Effects> NodeCore::publish_directory(DirectoryContent content, std::int64_t validity_ms,
+                                            std::int64_t now_ms) {
+  assert(config_.is_national());
+  auto normalized = normalize_directory(std::move(content));
+  if (!normalized) return normalized.error();
+  Effects fx;
+  if (directory_ && directory_->content == *normalized &&
+      now_ms <
+          directory_->issued_at_ms + (directory_->valid_until_ms - directory_->issued_at_ms) / 2) {
+    return fx;  // unchanged and fresh enough
+  }
+  Directory d;
+  // Versions are at least the publication time in ms: they keep increasing
+  // even if the national node's store is restored from an old backup.
+  d.version =
+      std::max<std::uint64_t>(directory_ ? directory_->version + 1 : 1,
+                              static_cast<std::uint64_t>(std::max<std::int64_t>(now_ms, 0)));
+  d.issued_at_ms = now_ms;
+  d.valid_from_ms = now_ms - kDirectoryClockSkewMs;
+  d.valid_until_ms = now_ms + validity_ms;
+  d.content = std::move(*normalized);
+  auto signed_bytes = sign_directory(d, *config_.signer);
+  if (!signed_bytes) return signed_bytes.error();
+  // The national node checks its own directory as every node will.
+  auto verified = verify_directory(*signed_bytes, *config_.verifier, now_ms, config_.limits);
+  if (!verified) {
+    return Error{Errc::security, "the national node cannot verify the directory it signed: " +
+                                     verified.error().message};
+  }
+  auto txn = store_.begin_write();
+  if (!txn) return txn.error();
+  auto put = txn->put(store::Table::meta, kDirectoryMetaKey, *signed_bytes);
+  if (!put) return put.error();
+  auto committed = txn->commit();
+  if (!committed) return committed.error();
+  fx.log(LogLevel::info, "directory.published",
+         {{"version", std::to_string(d.version)},
+          {"nodes", std::to_string(d.content.nodes.size())},
+          {"groups", std::to_string(d.content.groups.size())},
+          {"revocations", std::to_string(d.content.revocations.size())},
+          {"valid_until_ms", std::to_string(d.valid_until_ms)}});
+  apply_directory(std::move(*verified), now_ms, fx);
+  for (auto& [peer, l] : links_) {
+    if (!l.up) continue;
+    auto envelope = directory_envelope(peer, now_ms);
+    if (!envelope) {
+      log_store_failure(fx, "send directory", envelope.error(), now_ms);
+      break;
+    }
+    fx.sends.push_back(SendEnvelope{peer, std::move(*envelope)});
+  }
+  return fx;
+}
+
+void NodeCore::apply_directory(VerifiedDirectory verified, std::int64_t now_ms, Effects& fx) {
+  directory_ = std::move(verified.directory);
+  directory_bytes_ = std::move(verified.signed_bytes);
+  config_.verifier->set_revoked_serials(directory_->revoked_serials());
+  if (!config_.is_national()) {
+    std::set<ProvinceCode> direct = config_.direct_peers;
+    for (ProvinceCode p : directory_->group_peers(config_.self)) direct.insert(p);
+    for (ProvinceCode p : direct) {
+      if (!direct_.count(p) && !link(p).up) down_since_.emplace(p, now_ms);
+    }
+    for (ProvinceCode p : direct_) {
+      if (!direct.count(p)) {
+        down_since_.erase(p);
+        fallen_back_.erase(p);
+      }
+    }
+    direct_ = std::move(direct);
+  }
+  fx.directory_changed = true;
+  std::string direct_text;
+  for (ProvinceCode p : direct_) {
+    if (!direct_text.empty()) direct_text += " ";
+    direct_text += code_text(p);
+  }
+  fx.log(LogLevel::info, "directory.applied",
+         {{"version", std::to_string(directory_->version)},
+          {"nodes", std::to_string(directory_->content.nodes.size())},
+          {"revocations", std::to_string(directory_->content.revocations.size())},
+          {"valid_until_ms", std::to_string(directory_->valid_until_ms)},
+          {"direct_peers", direct_text}});
+  next_directory_warning_ms_ = 0;
+  check_directory_age(now_ms, fx);
+  fx.wake_at(now_ms + config_.direct_fallback_ms);
+}
+
+void NodeCore::check_directory_age(std::int64_t now_ms, Effects& fx) {
+  if (!directory_ || now_ms < next_directory_warning_ms_) return;
+  const Directory& d = *directory_;
+  const std::int64_t left = d.valid_until_ms - now_ms;
+  if (left <= 0) {
+    fx.log(LogLevel::error, "directory.expired",
+           {{"version", std::to_string(d.version)},
+            {"expired_ms_ago", std::to_string(-left)},
+            {"reason",
+             "the national node has not sent a newer directory; working on the last "
+             "good one"}});
+  } else if (left < (d.valid_until_ms - d.issued_at_ms) / 4) {
+    fx.log(LogLevel::warn, "directory.ageing",
+           {{"version", std::to_string(d.version)}, {"expires_in_ms", std::to_string(left)}});
+  }
+  next_directory_warning_ms_ = now_ms + config_.directory_refresh_ms;
+}
+
+Result<std::string> NodeCore::directory_envelope(ProvinceCode peer, std::int64_t now_ms) {
+  auto decoded = Decoded<wire::SignedDirectory>::decode(directory_bytes_, config_.limits);
+  if (!decoded) return decoded.error();
+  auto txn = store_.begin_write();
+  if (!txn) return txn.error();
+  auto id = next_message_id(*txn, now_ms);
+  if (!id) return id.error();
+  auto committed = txn->commit();
+  if (!committed) return committed.error();
+  OutgoingEnvelope env(config_.self, peer, *id, now_ms);
+  env.body().setSignedDirectory(decoded->root());
+  return seal(env.builder());
+}
+
+void NodeCore::request_directory(std::int64_t now_ms, Effects& fx) {
+  next_directory_request_ms_ = now_ms + config_.directory_refresh_ms;
+  fx.wake_at(next_directory_request_ms_);
+  if (!link(domain::kNationalCode).up) return;
+  auto txn = store_.begin_write();
+  if (!txn) return log_store_failure(fx, "request directory", txn.error(), now_ms);
+  auto id = next_message_id(*txn, now_ms);
+  if (!id) return log_store_failure(fx, "request directory", id.error(), now_ms);
+  auto committed = txn->commit();
+  if (!committed) return log_store_failure(fx, "request directory", committed.error(), now_ms);
+  OutgoingEnvelope env(config_.self, domain::kNationalCode, *id, now_ms);
+  env.body().initDirectoryRequest().setHaveVersion(directory_ ? directory_->version : 0);
+  auto sealed = seal(env.builder());
+  if (!sealed) return log_store_failure(fx, "request directory", sealed.error(), now_ms);
+  fx.sends.push_back(SendEnvelope{domain::kNationalCode, std::move(*sealed)});
+  fx.log(LogLevel::debug, "directory.requested",
+         {{"have_version", std::to_string(directory_ ? directory_->version : 0)}});
+}
+
+void NodeCore::on_directory_request(ProvinceCode link_peer, std::int64_t now_ms, Effects& fx) {
+  if (!config_.is_national()) {
+    fx.log(LogLevel::warn, "directory.request_ignored",
+           {{"peer", code_text(link_peer)},
+            {"reason", "only the national node serves the directory"}});
+    return;
+  }
+  if (!directory_) {
+    fx.log(LogLevel::warn, "directory.unavailable",
+           {{"peer", code_text(link_peer)}, {"reason", "no directory published yet"}});
+    return;
+  }
+  auto envelope = directory_envelope(link_peer, now_ms);
+  if (!envelope) return log_store_failure(fx, "send directory", envelope.error(), now_ms);
+  fx.sends.push_back(SendEnvelope{link_peer, std::move(*envelope)});
+}
+
+void NodeCore::on_directory(wire::Envelope::Reader env, std::int64_t now_ms, Effects& fx) {
+  const std::string bytes = canonical_message(env.getBody().getSignedDirectory());
+  auto verified = verify_directory(bytes, *config_.verifier, now_ms, config_.limits);
+  if (!verified) {
+    fx.log(LogLevel::error, "directory.refused",
+           {{"message_id", message_ref(env.getAuthor(), env.getMessageId())},
+            {"reason", verified.error().message}});
+    return;
+  }
+  const std::uint64_t version = verified->directory.version;
+  if (directory_ && version <= directory_->version) {
+    if (version < directory_->version) {
+      fx.log(
+          LogLevel::warn, "directory.refused",
+          {{"message_id", message_ref(env.getAuthor(), env.getMessageId())},
+           {"version", std::to_string(version)},
+           {"reason", fmt::format("stale: older than the version {} held", directory_->version)}});
+    }
+    return;
+  }
+  if (config_.is_national()) {
+    fx.log(LogLevel::warn, "directory.refused",
+           {{"version", std::to_string(version)},
+            {"reason", "the national node publishes the directory; it does not take one"}});
+    return;
+  }
+  auto txn = store_.begin_write();
+  if (!txn) return log_store_failure(fx, "keep directory", txn.error(), now_ms);
+  auto put = txn->put(store::Table::meta, kDirectoryMetaKey, bytes);
+  if (!put) return log_store_failure(fx, "keep directory", put.error(), now_ms);
+  auto committed = txn->commit();
+  if (!committed) return log_store_failure(fx, "keep directory", committed.error(), now_ms);
+  apply_directory(std::move(*verified), now_ms, fx);
+  // New direct peers may change where staged versions go.
+  pump_all(now_ms, fx);
+}
+
+// --- direct peering and fallback ---------------------------------------------
+
+void NodeCore::update_fallback(std::int64_t now_ms, Effects& fx) {
+  for (ProvinceCode p : direct_) {
+    if (link(p).up || fallen_back_.count(p)) continue;
+    const std::int64_t since = down_since_.emplace(p, now_ms).first->second;
+    if (now_ms - since >= config_.direct_fallback_ms) {
+      fallen_back_.insert(p);
+      fx.log(LogLevel::warn, "route.fallback",
+             {{"peer", code_text(p)},
+              {"via", code_text(domain::kNationalCode)},
+              {"down_for_ms", std::to_string(now_ms - since)}});
+    } else {
+      fx.wake_at(since + config_.direct_fallback_ms);
+    }
+  }
+}
+
+void NodeCore::reroute(std::int64_t now_ms, Effects& fx) {
+  if (config_.is_national()) return;
+  std::vector<std::uint8_t> links;
+  {
+    auto txn = store_.begin_read();
+    if (!txn) return log_store_failure(fx, "reroute", txn.error(), now_ms);
+    auto found = store::leading_key_bytes(*txn, store::Table::outbox);
+    if (!found) return log_store_failure(fx, "reroute", found.error(), now_ms);
+    links = std::move(*found);
+  }
+  for (ProvinceCode from : links) {
+    if (from == domain::kNationalCode || next_hop(from) != domain::kNationalCode) continue;
+    auto txn = store_.begin_write();
+    if (!txn) return log_store_failure(fx, "reroute", txn.error(), now_ms);
+    auto entries = store::outbox_scan(*txn, from, 0, kRerouteChunk, SIZE_MAX);
+    if (!entries) return log_store_failure(fx, "reroute", entries.error(), now_ms);
+    for (const store::OutboxEntry& e : *entries) {
+      auto seq = next_outbox_seq(*txn);
+      if (!seq) return log_store_failure(fx, "reroute", seq.error(), now_ms);
+      auto queued = store::outbox_append(*txn, domain::kNationalCode, *seq, e.bytes);
+      if (!queued) return log_store_failure(fx, "reroute", queued.error(), now_ms);
+      auto removed = store::outbox_remove(*txn, from, e.seq);
+      if (!removed) return log_store_failure(fx, "reroute", removed.error(), now_ms);
+    }
+    auto committed = txn->commit();
+    if (!committed) return log_store_failure(fx, "reroute", committed.error(), now_ms);
+    Link& l = link(from);
+    l.in_flight.clear();
+    l.scan_from_seq = 0;
+    fx.log(LogLevel::warn, "route.rerouted",
+           {{"peer", code_text(from)},
+            {"via", code_text(domain::kNationalCode)},
+            {"messages", std::to_string(entries->size())}});
+    if (entries->size() == kRerouteChunk) fx.wake_at(now_ms);  // more next tick
+  }
+}
+
+// --- replies forwarded by the national node, evidence for it ----------------
+
+Result<void> NodeCore::apply_forwarded_replies(store::WriteTxn& txn, wire::Envelope::Reader env,
+                                               std::int64_t now_ms, std::string& whole_reason) {
+  if (env.getAuthor() != domain::kNationalCode) {
+    whole_reason = "only the national node forwards replies";
+    return {};
+  }
+  auto replies = env.getBody().getForwardedReplies();
+  for (std::uint32_t i = 0; i < replies.size(); ++i) {
+    std::string_view bytes = as_view(replies[i]);
+    auto decoded = DecodedEnvelope::decode(bytes, config_.limits);
+    if (!decoded) {
+      whole_reason = fmt::format("forwarded reply {}: {}", i, decoded.error().message);
+      return {};
+    }
+    auto inner = decoded->root();
+    if (auto verified = verify_signature(inner, now_ms); !verified) {
+      whole_reason = fmt::format("forwarded reply {}: {}", i, verified.error().message);
+      return {};
+    }
+    if (!inner.getBody().isRejection() ||
+        inner.getBody().getRejection().getAuthor() != config_.self) {
+      whole_reason =
+          fmt::format("forwarded reply {}: not a rejection of a message by this node", i);
+      return {};
+    }
+  }
+  for (auto data : replies) {
+    auto decoded = DecodedEnvelope::decode(as_view(data), config_.limits);
+    auto inner = decoded->root();
+    auto rejection = inner.getBody().getRejection();
+    auto noted = note_rejected_records(txn, inner.getAuthor(), inner.getAuthor(), std::nullopt,
+                                       rejection, now_ms);
+    if (!noted) return noted.error();
+  }
+  return {};
+}
+
+Result<void> NodeCore::apply_evidence(store::WriteTxn& txn, wire::Envelope::Reader env,
+                                      std::int64_t now_ms, std::string& whole_reason) {
+  auto list = env.getBody().getExchangeEvidence();
+  for (std::uint32_t i = 0; i < list.size(); ++i) {
+    auto ev = list[i];
+    if (ev.getAuthor() != env.getAuthor()) {
+      whole_reason = fmt::format(
+          "evidence {}: about a message of node {}; a node reports only "
+          "its own exchanges",
+          i, domain::province_code_text(ev.getAuthor()));
+      return {};
+    }
+    // The receipt is the destination's signed reply: the author cannot
+    // invent an exchange the destination did not answer.
+    auto receipt = DecodedEnvelope::decode(as_view(ev.getReceipt()), config_.limits);
+    if (!receipt) {
+      whole_reason = fmt::format("evidence {}: receipt: {}", i, receipt.error().message);
+      return {};
+    }
+    auto r = receipt->root();
+    if (auto verified = verify_signature(r, now_ms); !verified) {
+      whole_reason = fmt::format("evidence {}: receipt: {}", i, verified.error().message);
+      return {};
+    }
+    bool matches = false;
+    if (r.getAuthor() == ev.getDestination() && r.getBody().isAcknowledgements()) {
+      for (auto ack : r.getBody().getAcknowledgements()) {
+        matches = matches ||
+                  (ack.getAuthor() == ev.getAuthor() && ack.getMessageId() == ev.getMessageId());
+      }
+    } else if (r.getAuthor() == ev.getDestination() && r.getBody().isRejection()) {
+      auto rej = r.getBody().getRejection();
+      matches = rej.getAuthor() == ev.getAuthor() && rej.getMessageId() == ev.getMessageId();
+    }
+    if (!matches) {
+      whole_reason = fmt::format("evidence {}: the receipt is not node {}'s reply to message {}", i,
+                                 domain::province_code_text(ev.getDestination()),
+                                 message_ref(ev.getAuthor(), ev.getMessageId()));
+      return {};
+    }
+  }
+  for (auto ev : list) {
+    auto appended = store::audit_append(txn, canonical_message(ev));
+    if (!appended) return appended.error();
+  }
+  return {};
 }
 
 }  // namespace provnet::core

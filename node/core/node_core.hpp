@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "core/directory.hpp"
 #include "core/effects.hpp"
 #include "core/signing.hpp"
 #include "core/wire_codec.hpp"
@@ -43,7 +44,15 @@ struct CoreConfig {
   // Provinces this node exchanges with directly (its regional group); every
   // other destination goes through the national node. The national node
   // reaches every province directly.
+  // These are the configured ones; the directory adds the other members of
+  // the node's regional groups.
   std::set<ProvinceCode> direct_peers;
+  // A direct peer unreachable for longer than this is reached through the
+  // national node instead, including what already waits for it.
+  std::int64_t direct_fallback_ms = 60'000;
+  // How often a province asks the national node for a newer directory, and
+  // how long it warns before the directory it holds expires.
+  std::int64_t directory_refresh_ms = 60'000;
   // Batching: records for one destination share a message (and so one
   // signature, one receiver commit) up to this many; a partly filled batch
   // waits up to batch_linger_ms for more before it is sent (0: at once).
@@ -100,6 +109,21 @@ class NodeCore {
   // Validates every record; the valid ones are stored as new versions and
   // queued for the provinces they concern, all in one transaction. If the
   // store fails, nothing is accepted and the error says why.
+  // Loads the directory kept in the store (an expired one too: a node keeps
+  // working on its last good directory, and says so loudly). Call once,
+  // before the first event.
+  Effects start(std::int64_t now_ms);
+
+  // National node: publishes `content` as a new directory version when it
+  // differs from the current one or the current one is past half its
+  // validity; signs it, keeps it, and sends it to every connected node.
+  Result<Effects> publish_directory(DirectoryContent content, std::int64_t validity_ms,
+                                    std::int64_t now_ms);
+  const std::optional<Directory>& directory() const { return directory_; }
+  // The provinces this node exchanges with directly: configured ones and
+  // the other members of its groups.
+  std::set<ProvinceCode> direct_peers() const;
+
   Result<SubmitOutcome> submit_records(std::span<const domain::MigrantRecord> records,
                                        const ChangeMeta& meta, std::int64_t now_ms);
 
@@ -110,11 +134,25 @@ class NodeCore {
   Effects on_link_down(ProvinceCode peer, std::int64_t now_ms);
 
   const CoreConfig& config() const { return config_; }
-  // The link a message for `destination` leaves on.
+  // The link a message for `destination` leaves on: the destination itself
+  // for the national node and for a direct peer that is not in fallback,
+  // else the national node.
   ProvinceCode next_hop(ProvinceCode destination) const;
+  // Direct peers currently reached through the national node.
+  const std::set<ProvinceCode>& fallen_back() const { return fallen_back_; }
   Result<std::uint64_t> outbox_depth(ProvinceCode link);
   // Record versions stored but not yet in a message (waiting for a batch).
   Result<std::uint64_t> staged_count(ProvinceCode destination);
+  // Every record version waiting: in outboxes (counting envelopes) and staged.
+  struct Pending {
+    std::uint64_t outbox_messages = 0;
+    std::uint64_t staged_versions = 0;
+  };
+  Result<Pending> pending();
+  // Stored record versions, and (national) evidence entries of direct exchanges.
+  Result<std::uint64_t> record_version_count();
+  Result<std::uint64_t> evidence_count();
+  Result<std::uint64_t> inbox_count();
   // What arrived, in arrival order: entries with seq > after_seq, at most limit.
   Result<std::vector<InboxEntry>> inbox(std::uint64_t after_seq = 0, std::size_t limit = SIZE_MAX);
 
@@ -147,8 +185,24 @@ class NodeCore {
   void pump_all(std::int64_t now_ms, Effects& fx);
   std::int64_t backoff_ms(std::uint32_t attempts);
 
-  void on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::int64_t now_ms,
-                  Effects& fx);
+  void on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
+                  std::int64_t now_ms, Effects& fx);
+  // Directory: a signed directory from the national node; a request for it.
+  void on_directory(wire::Envelope::Reader env, std::int64_t now_ms, Effects& fx);
+  void on_directory_request(ProvinceCode link_peer, std::int64_t now_ms, Effects& fx);
+  void apply_directory(VerifiedDirectory verified, std::int64_t now_ms, Effects& fx);
+  void request_directory(std::int64_t now_ms, Effects& fx);
+  // An envelope carrying the held directory, for `peer`.
+  Result<std::string> directory_envelope(ProvinceCode peer, std::int64_t now_ms);
+  void check_directory_age(std::int64_t now_ms, Effects& fx);
+  // Moves what waits on links that are no longer used (a direct peer in
+  // fallback, or no longer a peer) to the national node's link.
+  void reroute(std::int64_t now_ms, Effects& fx);
+  void update_fallback(std::int64_t now_ms, Effects& fx);
+  Result<void> apply_forwarded_replies(store::WriteTxn& txn, wire::Envelope::Reader env,
+                                       std::int64_t now_ms, std::string& whole_reason);
+  Result<void> apply_evidence(store::WriteTxn& txn, wire::Envelope::Reader env, std::int64_t now_ms,
+                              std::string& whole_reason);
   // Refuses a message that failed an identity or signature check: logs a
   // security event, rejects it without storing anything, closes the link.
   void refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view event,
@@ -156,9 +210,23 @@ class NodeCore {
   void on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
                   std::int64_t now_ms, Effects& fx);
   void settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t message_id,
-              const wire::Rejection::Reader* rejection, std::int64_t now_ms, Effects& fx);
-  Result<void> note_rejected_records(store::WriteTxn& txn, ProvinceCode link_peer,
-                                     std::uint64_t seq, const wire::Rejection::Reader& rejection);
+              const wire::Rejection::Reader* rejection, std::string_view reply_bytes,
+              std::int64_t now_ms, Effects& fx);
+  // The author's side of a rejection: rejected versions go to the inbox
+  // (kind "rejected") and are marked so that resubmitting queues them again;
+  // versions to retry are staged again for `destination`.
+  Result<void> note_rejected_records(store::WriteTxn& txn, ProvinceCode rejecter,
+                                     ProvinceCode destination,
+                                     std::optional<wire::MigrantBatch::Reader> batch,
+                                     const wire::Rejection::Reader& rejection, std::int64_t now_ms);
+  // Queues, in `txn`, what the national node must hear of a message this
+  // node sent directly and that `link_peer` just answered.
+  Result<void> queue_evidence(store::WriteTxn& txn, ProvinceCode link_peer,
+                              wire::Envelope::Reader sent, std::string_view sent_bytes,
+                              std::string_view reply_bytes, std::int64_t now_ms, Effects& fx);
+  // Queues an envelope this node authored on the link to `peer`.
+  Result<void> queue_authored(store::WriteTxn& txn, ProvinceCode peer,
+                              capnp::MallocMessageBuilder& builder, Effects& fx);
 
   CoreConfig config_;
   store::Store& store_;
@@ -168,6 +236,16 @@ class NodeCore {
   std::map<ProvinceCode, std::int64_t> staged_since_;
   bool staged_found_ = false;  // staged entries left by an earlier run were looked for
   std::mt19937_64 rng_;
+
+  std::optional<Directory> directory_;
+  std::string directory_bytes_;    // the SignedDirectory as received or published
+  std::set<ProvinceCode> direct_;  // configured direct peers and group peers
+  std::int64_t next_directory_request_ms_ = 0;
+  std::int64_t next_directory_warning_ms_ = 0;
+  // Direct peers: since when each has been unreachable (absent: up), and
+  // those past direct_fallback_ms.
+  std::map<ProvinceCode, std::int64_t> down_since_;
+  std::set<ProvinceCode> fallen_back_;
 };
 
 }  // namespace provnet::core

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,10 @@ class SignatureVerifier {
   virtual Result<void> verify(domain::ProvinceCode author, std::string_view certificate_der,
                               wire::SignatureAlgorithm algorithm, std::string_view input,
                               std::string_view signature, std::int64_t now_ms) = 0;
+  // The certificates the national directory revoked, by serial (upper-case
+  // hex): from now on a signature by any of them is refused, however valid
+  // its chain. Replaces the previous set.
+  virtual void set_revoked_serials(std::set<std::string> serials) = 0;
 };
 
 }  // namespace provnet::core

@@ -95,6 +95,12 @@ std::string_view body_kind_name(wire::Body::Which which) {
       return "signedDirectory";
     case wire::Body::REVOCATION_NOTICE:
       return "revocationNotice";
+    case wire::Body::DIRECTORY_REQUEST:
+      return "directoryRequest";
+    case wire::Body::EXCHANGE_EVIDENCE:
+      return "exchangeEvidence";
+    case wire::Body::FORWARDED_REPLIES:
+      return "forwardedReplies";
   }
   return "unknown";
 }
@@ -103,4 +109,6 @@ std::string_view body_kind_name(wire::Body::Which which) {
 
 namespace provnet::core {
 template class Decoded<wire::RecordVersion>;
+template class Decoded<wire::SignedDirectory>;
+template class Decoded<wire::Directory>;
 }  // namespace provnet::core

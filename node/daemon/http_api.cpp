@@ -164,16 +164,56 @@ HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int
 }
 
 admin::HttpResponse HttpApi::status() {
+  // Links: configured peers, direct (group) peers, and for the national
+  // node every node of its directory.
+  std::set<domain::ProvinceCode> peers;
+  for (const PeerConfig& p : config_.peers) peers.insert(p.code);
+  for (domain::ProvinceCode p : core_.direct_peers()) peers.insert(p);
+  const auto& directory = core_.directory();
+  if (config_.national && directory) {
+    for (const core::DirectoryNode& n : directory->content.nodes) {
+      if (n.code != config_.code) peers.insert(n.code);
+    }
+  }
+  const auto direct = core_.direct_peers();
   ordered_json links = ordered_json::array();
-  for (const PeerConfig& p : config_.peers) {
-    auto depth = core_.outbox_depth(p.code);
-    links.push_back(ordered_json{{"peer", code_text(p.code)},
-                                 {"connected", transport_.connected(p.code)},
-                                 {"outbox", depth ? ordered_json(*depth) : ordered_json()}});
+  for (domain::ProvinceCode p : peers) {
+    auto depth = core_.outbox_depth(p);
+    ordered_json link{{"peer", code_text(p)},
+                      {"connected", transport_.connected(p)},
+                      {"outbox", depth ? ordered_json(*depth) : ordered_json()}};
+    if (direct.count(p)) {
+      link["direct"] = true;
+      link["fallback"] = core_.fallen_back().count(p) > 0;
+    }
+    links.push_back(std::move(link));
+  }
+  ordered_json pending;
+  if (auto p = core_.pending()) {
+    pending = ordered_json{{"outbox", p->outbox_messages}, {"staged", p->staged_versions}};
+  }
+  ordered_json counts;
+  auto versions = core_.record_version_count();
+  auto evidence = core_.evidence_count();
+  auto inbox = core_.inbox_count();
+  if (versions && evidence && inbox) {
+    counts =
+        ordered_json{{"record_versions", *versions}, {"inbox", *inbox}, {"evidence", *evidence}};
+  }
+  ordered_json dir;
+  if (directory) {
+    dir = ordered_json{{"version", directory->version},
+                       {"issued_at_ms", directory->issued_at_ms},
+                       {"valid_until_ms", directory->valid_until_ms},
+                       {"nodes", directory->content.nodes.size()},
+                       {"revocations", directory->content.revocations.size()}};
   }
   return json_response(200, ordered_json{{"node", code_text(config_.code)},
                                          {"role", config_.national ? "national" : "province"},
-                                         {"links", std::move(links)}});
+                                         {"links", std::move(links)},
+                                         {"pending", std::move(pending)},
+                                         {"counts", std::move(counts)},
+                                         {"directory", std::move(dir)}});
 }
 
 admin::HttpResponse HttpApi::inbox(const std::string& query) {

@@ -25,7 +25,9 @@ namespace fs = std::filesystem;
 // The keys each table may hold; anything else is a typo an operator wants to
 // hear about (a misspelt key would otherwise silently take its default).
 const std::map<std::string, std::set<std::string>> kKnownKeys = {
-    {"", {"node", "store", "listen", "admin", "tls", "signing", "peers", "delivery", "log"}},
+    {"",
+     {"node", "store", "listen", "admin", "tls", "signing", "peers", "delivery", "directory",
+      "log"}},
     {"node", {"code", "role"}},
     {"store", {"path", "map_size_mib"}},
     {"listen", {"address"}},
@@ -36,7 +38,11 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"delivery",
      {"batch_max_records", "batch_linger_ms", "max_in_flight_per_link", "retry_initial_ms",
       "retry_max_ms", "reconnect_initial_ms", "reconnect_max_ms", "max_frame_bytes",
-      "traversal_limit_words", "max_queued_write_bytes", "handshake_timeout_ms"}},
+      "traversal_limit_words", "max_queued_write_bytes", "handshake_timeout_ms",
+      "direct_fallback_s"}},
+    {"directory",
+     {"refresh_interval_s", "publish_nodes", "publish_groups", "publish_ca_index",
+      "validity_hours"}},
     {"log", {"level", "file"}},
 };
 
@@ -428,6 +434,41 @@ ConfigCheck load_node_config(const std::string& file) {
   r.integer(d, "delivery", "max_queued_write_bytes", c.max_queued_write_bytes, 65'536,
             std::int64_t{1} << 32);
   r.integer(d, "delivery", "handshake_timeout_ms", c.handshake_timeout_ms, 100, 600'000);
+  std::int64_t fallback_s = c.direct_fallback_ms / 1000;
+  r.integer(d, "delivery", "direct_fallback_s", fallback_s, 1, 7 * 86'400);
+  c.direct_fallback_ms = fallback_s * 1000;
+
+  const toml::table* dir = r.section("directory", false);
+  std::int64_t refresh_s = c.directory_refresh_ms / 1000;
+  r.integer(dir, "directory", "refresh_interval_s", refresh_s, 1, 86'400);
+  c.directory_refresh_ms = refresh_s * 1000;
+  std::int64_t validity_h = c.directory_validity_ms / 3'600'000;
+  r.integer(dir, "directory", "validity_hours", validity_h, 1, 24 * 365);
+  c.directory_validity_ms = validity_h * 3'600'000;
+  auto nodes_file = file_key(dir, "directory", "publish_nodes", false);
+  auto groups_file = file_key(dir, "directory", "publish_groups", false);
+  auto index_file = r.text(dir, "directory", "publish_ca_index", false);
+  const bool publishes = dir && (dir->get("publish_nodes") || dir->get("publish_groups") ||
+                                 dir->get("publish_ca_index") || dir->get("validity_hours"));
+  if (code && !c.national && publishes) {
+    r.problem(
+        "directory.publish_*: only the national node publishes the directory; a province "
+        "takes only directory.refresh_interval_s");
+  } else if (c.national && dir && publishes) {
+    if (!dir->get("publish_nodes")) r.problem("directory.publish_nodes: missing; expected a file");
+    if (!dir->get("publish_groups")) {
+      r.problem("directory.publish_groups: missing; expected a file");
+    }
+    if (!nodes_file.empty() && !groups_file.empty()) {
+      DirectorySources sources{nodes_file, groups_file, index_file ? r.path(*index_file) : ""};
+      auto now_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+      auto loaded = load_directory_sources(sources, now_unix);
+      for (const std::string& p : loaded.problems) r.problem("directory: " + p);
+      c.publish = sources;
+    }
+  }
   if (c.retry_max_ms < c.retry_initial_ms) {
     r.problem(fmt::format("delivery.retry_max_ms: {} is below delivery.retry_initial_ms {}",
                           c.retry_max_ms, c.retry_initial_ms));

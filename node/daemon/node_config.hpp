@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/directory_source.hpp"
 #include "domain/province.hpp"
 
 namespace provnet::daemon {
@@ -82,6 +83,15 @@ struct NodeConfig {
   std::uint64_t traversal_limit_words = 8u * 1024 * 1024;  // 64 MiB read per message
   std::uint64_t max_queued_write_bytes = 64u * 1024 * 1024;
   std::int64_t handshake_timeout_ms = 10'000;
+  // A direct (group) peer unreachable this long is reached through the
+  // national node instead.
+  std::int64_t direct_fallback_ms = 60'000;
+
+  // directory: how often a province fetches it (the national node re-reads
+  // its sources as often); what the national node publishes, and for how long
+  std::int64_t directory_refresh_ms = 60'000;
+  std::optional<DirectorySources> publish;  // national only
+  std::int64_t directory_validity_ms = 7ll * 24 * 3'600'000;
 
   // log
   std::string log_level = "info";  // debug | info | warn | error

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "ca/envelope_signatures.hpp"
@@ -30,7 +32,11 @@ std::int64_t wall_clock_ms() {
 }
 
 NodeDaemon::NodeDaemon(const NodeConfig& config, JsonLog log)
-    : config_(config), log_(std::move(log)), wake_timer_(io_), signals_(io_, SIGTERM, SIGINT) {}
+    : config_(config),
+      log_(std::move(log)),
+      wake_timer_(io_),
+      publish_timer_(io_),
+      signals_(io_, SIGTERM, SIGINT) {}
 
 NodeDaemon::~NodeDaemon() = default;
 
@@ -74,6 +80,8 @@ Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config)
   cc.max_in_flight_per_link = config.max_in_flight_per_link;
   cc.retry_initial_ms = config.retry_initial_ms;
   cc.retry_max_ms = config.retry_max_ms;
+  cc.direct_fallback_ms = config.direct_fallback_ms;
+  cc.directory_refresh_ms = config.directory_refresh_ms;
   cc.seed = static_cast<std::uint64_t>(wall_clock_ms()) ^ (std::uint64_t{config.code} << 56);
   cc.limits.traversal_limit_words = config.traversal_limit_words;
   cc.signer = std::shared_ptr<const core::EnvelopeSigner>(std::move(*signer));
@@ -129,7 +137,86 @@ void NodeDaemon::apply(core::Effects fx) {
     transport_->send(s.peer, s.bytes);
   }
   for (const core::CloseLink& c : fx.closes) transport_->close(c.peer, c.reason);
+  if (fx.directory_changed) update_peers();
   if (fx.wake_at_ms) schedule_wake(*fx.wake_at_ms);
+}
+
+void NodeDaemon::update_peers() {
+  std::map<domain::ProvinceCode, net::DialTarget> dial;
+  std::set<domain::ProvinceCode> accept;
+  const auto& directory = core_->directory();
+  auto from_directory = [&](domain::ProvinceCode peer) {
+    if (peer < config_.code) {
+      const core::DirectoryNode* n = directory ? directory->node(peer) : nullptr;
+      std::optional<HostPort> address;
+      if (n && !n->address.empty()) {
+        auto colon = n->address.rfind(':');
+        if (colon != std::string::npos) {
+          std::string host = n->address.substr(0, colon);
+          if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+          }
+          address = HostPort{host, n->address.substr(colon + 1)};
+        }
+      }
+      if (!address) {
+        log(core::LogLevel::warn, "directory.no_address",
+            {{"peer", std::string(domain::province_code_text(peer))},
+             {"reason", "the directory gives no address for this direct peer; not dialing it"}});
+        return;
+      }
+      dial[peer] = net::DialTarget{peer, address->host, address->port};
+    } else {
+      accept.insert(peer);
+    }
+  };
+  if (config_.national) {
+    if (directory) {
+      for (const core::DirectoryNode& n : directory->content.nodes) {
+        if (n.code != config_.code) accept.insert(n.code);
+      }
+    }
+  } else {
+    for (domain::ProvinceCode peer : core_->direct_peers()) from_directory(peer);
+  }
+  // What the configuration says comes last: its addresses win.
+  for (const PeerConfig& p : config_.peers) {
+    if (p.code < config_.code) {
+      dial[p.code] = net::DialTarget{p.code, p.address->host, p.address->port};
+    } else {
+      accept.insert(p.code);
+    }
+  }
+  std::vector<net::DialTarget> targets;
+  for (auto& [code, t] : dial) targets.push_back(t);
+  transport_->set_peers(std::move(targets), std::move(accept));
+  transport_->set_revoked_serials(directory ? directory->revoked_serials()
+                                            : std::set<std::string>{});
+}
+
+void NodeDaemon::publish_directory() {
+  if (stopping_ || !config_.publish) return;
+  const std::int64_t now = wall_clock_ms();
+  auto loaded = load_directory_sources(*config_.publish, now / 1000);
+  if (!loaded.content) {
+    for (const std::string& p : loaded.problems) {
+      log(core::LogLevel::error, "directory.source_invalid",
+          {{"reason", p + "; the current directory stays published"}});
+    }
+  } else {
+    auto published =
+        core_->publish_directory(std::move(*loaded.content), config_.directory_validity_ms, now);
+    if (!published) {
+      log(core::LogLevel::error, "directory.publish_failed",
+          {{"reason", published.error().message}});
+    } else {
+      apply(std::move(*published));
+    }
+  }
+  publish_timer_.expires_after(std::chrono::milliseconds(config_.directory_refresh_ms));
+  publish_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) publish_directory();
+  });
 }
 
 void NodeDaemon::schedule_wake(std::int64_t at_ms) {
@@ -155,6 +242,7 @@ void NodeDaemon::shutdown(const std::string& why) {
   stopping_ = true;
   log(core::LogLevel::info, "node.stopping", {{"reason", why}});
   wake_timer_.cancel();
+  publish_timer_.cancel();
   signals_.cancel();
   transport_->stop();
   if (admin_) admin_->stop();
@@ -181,6 +269,16 @@ int NodeDaemon::run() {
        {"store", config_.store_path},
        {"signing", std::string(signing_algorithm_name(config_.signing_algorithm))},
        {"peers", std::to_string(config_.peers.size())}});
+  apply(core_->start(now));
+  update_peers();
+  if (config_.publish) {
+    publish_directory();
+  } else if (config_.national) {
+    log(core::LogLevel::warn, "directory.not_published",
+        {{"reason",
+          "no [directory] publish_nodes/publish_groups configured; provinces get no "
+          "directory and only configured peers may connect"}});
+  }
   apply(core_->on_tick(now));
   schedule_wake(now + kMaxSleepMs);
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {

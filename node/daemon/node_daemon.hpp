@@ -41,6 +41,12 @@ class NodeDaemon {
   void log(core::LogLevel level, std::string event,
            std::vector<std::pair<std::string, std::string>> fields = {});
   admin::HttpResponse handle_http(const admin::HttpRequest& request);
+  // Peers from the configuration and the directory: whom to dial (and at
+  // which address), who may connect, which certificates are revoked.
+  void update_peers();
+  // National node: re-reads the directory sources and publishes a new
+  // version if they changed; then again after the refresh interval.
+  void publish_directory();
 
   NodeConfig config_;
   net::asio::io_context io_;  // declared first: destroyed after everything that uses it
@@ -51,6 +57,7 @@ class NodeDaemon {
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<admin::AdminServer> admin_;
   net::asio::steady_timer wake_timer_;
+  net::asio::steady_timer publish_timer_;
   std::optional<std::int64_t> wake_at_ms_;
   net::asio::signal_set signals_;
   bool stopping_ = false;

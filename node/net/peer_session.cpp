@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "ca/certificates.hpp"
 #include "ca/node_identity.hpp"
 #include "net/tls_context.hpp"
 
@@ -101,6 +102,7 @@ void PeerSession::on_handshake(const boost::system::error_code& ec) {
     return;
   }
   peer_ = *code;
+  peer_serial_ = ca::certificate_serial_hex(certificate);
   state_ = State::open;
   log(core::LogLevel::info, "tls.established",
       {{"side", side_ == Side::accepted ? "accepted" : "dialed"},

@@ -76,6 +76,8 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
 
   Side side() const { return side_; }
   std::optional<ProvinceCode> peer() const { return peer_; }
+  // The serial of the peer's certificate (upper-case hex), once authenticated.
+  const std::string& peer_serial() const { return peer_serial_; }
   const std::string& remote() const { return remote_; }
   bool open() const { return state_ == State::open; }
 
@@ -98,6 +100,7 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   Side side_;
   std::optional<ProvinceCode> expected_;
   std::optional<ProvinceCode> peer_;
+  std::string peer_serial_;
   SessionLimits limits_;
   SessionOwner& owner_;
   std::string remote_;

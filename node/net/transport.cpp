@@ -17,13 +17,94 @@ std::string code_text(ProvinceCode c) {
 Transport::Transport(asio::io_context& io, ssl::context& tls, TransportConfig config,
                      TransportEvents events)
     : io_(io), tls_(tls), config_(std::move(config)), events_(std::move(events)) {
-  for (const DialTarget& t : config_.dial) {
-    Dialer d;
-    d.target = t;
-    d.timer = std::make_unique<asio::steady_timer>(io_);
-    d.resolver = std::make_unique<tcp::resolver>(io_);
-    dialers_.emplace(t.code, std::move(d));
+  for (const DialTarget& t : config_.dial) add_dialer(t);
+}
+
+void Transport::add_dialer(const DialTarget& t) {
+  Dialer d;
+  d.target = t;
+  d.timer = std::make_unique<asio::steady_timer>(io_);
+  d.resolver = std::make_unique<tcp::resolver>(io_);
+  dialers_.emplace(t.code, std::move(d));
+}
+
+void Transport::set_peers(std::vector<DialTarget> targets, std::set<ProvinceCode> accept_from) {
+  std::set<ProvinceCode> dial_codes;
+  for (const DialTarget& t : targets) {
+    dial_codes.insert(t.code);
+    auto it = dialers_.find(t.code);
+    if (it == dialers_.end()) {
+      add_dialer(t);
+      log(core::LogLevel::info, "net.peer_added",
+          {{"peer", code_text(t.code)}, {"address", t.host + ":" + t.port}});
+      if (started_ && !stopping_) dial(dialers_.at(t.code));
+      continue;
+    }
+    Dialer& d = it->second;
+    if (d.target.host != t.host || d.target.port != t.port) {
+      log(core::LogLevel::info, "net.peer_address",
+          {{"peer", code_text(t.code)}, {"address", t.host + ":" + t.port}});
+      d.target = t;  // used from the next dial on
+    }
+    if (!d.active) {
+      d.active = true;
+      d.failures = 0;
+      log(core::LogLevel::info, "net.peer_added",
+          {{"peer", code_text(t.code)}, {"address", t.host + ":" + t.port}});
+      if (started_ && !stopping_ && !d.session) dial(d);
+    }
   }
+  for (auto& [code, d] : dialers_) {
+    if (d.active && !dial_codes.count(code)) {
+      d.active = false;
+      d.timer->cancel();
+      d.resolver->cancel();
+      log(core::LogLevel::info, "net.peer_removed", {{"peer", code_text(code)}});
+      if (d.session) d.session->close("no longer a peer of this node");
+    }
+  }
+  config_.dial = std::move(targets);
+  config_.accept_from = std::move(accept_from);
+  auto live = sessions_;  // closing may erase from sessions_
+  for (const auto& s : live) {
+    std::string reason;
+    if (s->peer() && !allowed(*s, reason)) s->close(reason);
+  }
+}
+
+void Transport::set_revoked_serials(std::set<std::string> serials) {
+  revoked_ = std::move(serials);
+  auto live = sessions_;
+  for (const auto& s : live) {
+    std::string reason;
+    if (s->peer() && !allowed(*s, reason)) {
+      log(core::LogLevel::error, "security.peer_revoked",
+          {{"peer", code_text(*s->peer())}, {"serial", s->peer_serial()}, {"reason", reason}});
+      s->close(reason);
+    }
+  }
+}
+
+bool Transport::allowed(const PeerSession& session, std::string& reason) const {
+  const ProvinceCode code = *session.peer();
+  if (revoked_.count(session.peer_serial())) {
+    reason = fmt::format("the certificate of node {} (serial {}) is revoked", code_text(code),
+                         session.peer_serial());
+    return false;
+  }
+  if (session.side() == PeerSession::Side::accepted) {
+    if (!config_.accept_from.count(code)) {
+      reason = fmt::format(
+          "node {} is not a peer of this node (only configured peers and "
+          "the directory's nodes may connect)",
+          code_text(code));
+      return false;
+    }
+  } else if (auto d = dialers_.find(code); d == dialers_.end() || !d->second.active) {
+    reason = fmt::format("node {} is no longer a peer of this node", code_text(code));
+    return false;
+  }
+  return true;
 }
 
 Transport::~Transport() = default;
@@ -46,6 +127,7 @@ Result<void> Transport::start() {
         {{"address", fmt::format("{}:{}", config_.listen_host, *listen_port())}});
     accept();
   }
+  started_ = true;
   for (auto& [code, d] : dialers_) dial(d);
   return {};
 }
@@ -76,20 +158,20 @@ void Transport::accept() {
 }
 
 void Transport::dial(Dialer& d) {
-  if (stopping_) return;
+  if (stopping_ || !d.active) return;
   const ProvinceCode code = d.target.code;
   d.resolver->async_resolve(
       d.target.host, d.target.port,
       [this, code](const boost::system::error_code& ec, tcp::resolver::results_type results) {
         Dialer& d = dialers_.at(code);
-        if (stopping_) return;
+        if (stopping_ || !d.active) return;
         if (ec) return redial_later(d, "cannot resolve " + d.target.host + ": " + ec.message());
         auto socket = std::make_shared<tcp::socket>(io_);
         asio::async_connect(
             *socket, results,
             [this, code, socket](const boost::system::error_code& ec, const tcp::endpoint&) {
               Dialer& d = dialers_.at(code);
-              if (stopping_) return;
+              if (stopping_ || !d.active) return;
               if (ec) {
                 return redial_later(d, fmt::format("cannot connect to {}:{}: {}", d.target.host,
                                                    d.target.port, ec.message()));
@@ -105,7 +187,7 @@ void Transport::dial(Dialer& d) {
 
 void Transport::redial_later(Dialer& d, const std::string& reason) {
   d.session.reset();
-  if (stopping_) return;
+  if (stopping_ || !d.active) return;
   ++d.failures;
   // Exponential backoff with jitter in [delay/2, delay]: after a national
   // outage, 32 provinces do not all knock at the same instant.
@@ -134,19 +216,18 @@ void Transport::redial_later(Dialer& d, const std::string& reason) {
 
 void Transport::on_authenticated(const std::shared_ptr<PeerSession>& session) {
   const ProvinceCode code = *session->peer();
-  if (session->side() == PeerSession::Side::accepted) {
-    if (!config_.accept_from.count(code)) {
-      std::string reason =
-          fmt::format("node {} is not a peer of this node (only configured peers may connect)",
-                      code_text(code));
-      log(core::LogLevel::error, "security.peer_not_allowed",
-          {{"peer", code_text(code)}, {"remote", session->remote()}, {"reason", reason}});
-      session->close(reason);
-      return;
-    }
-  } else {
-    dialers_.at(code).failures = 0;
+  std::string reason;
+  if (!allowed(*session, reason)) {
+    const bool revoked = revoked_.count(session->peer_serial()) > 0;
+    log(core::LogLevel::error, revoked ? "security.peer_revoked" : "security.peer_not_allowed",
+        {{"peer", code_text(code)},
+         {"remote", session->remote()},
+         {"serial", session->peer_serial()},
+         {"reason", reason}});
+    session->close(reason);
+    return;
   }
+  if (session->side() == PeerSession::Side::dialed) dialers_.at(code).failures = 0;
   if (auto old = open_.find(code); old != open_.end() && old->second != session) {
     auto previous = old->second;
     open_.erase(old);

@@ -58,6 +58,14 @@ class Transport final : public SessionOwner {
   // Stops accepting and dialing and closes every session gracefully.
   void stop();
 
+  // Replaces the peers (from the national directory): dialers are added
+  // (and start at once if the transport runs) or stopped, addresses
+  // updated for the next dial; sessions with nodes no longer peers close.
+  void set_peers(std::vector<DialTarget> targets, std::set<ProvinceCode> accept_from);
+  // Certificates the national directory revoked: sessions authenticated
+  // with one close now, and new ones are refused after the handshake.
+  void set_revoked_serials(std::set<std::string> serials);
+
   // False when there is no open link to `peer` (the core retries later).
   bool send(ProvinceCode peer, std::string_view body);
   void close(ProvinceCode peer, const std::string& reason);
@@ -76,7 +84,10 @@ class Transport final : public SessionOwner {
     std::unique_ptr<tcp::resolver> resolver;
     std::uint32_t failures = 0;
     std::shared_ptr<PeerSession> session;  // the one being dialed or open
+    bool active = true;  // false: no longer a peer (kept so that pending handlers find it)
   };
+  void add_dialer(const DialTarget& t);
+  bool allowed(const PeerSession& session, std::string& reason) const;
 
   void accept();
   void dial(Dialer& d);
@@ -92,6 +103,8 @@ class Transport final : public SessionOwner {
   std::map<ProvinceCode, Dialer> dialers_;
   std::map<ProvinceCode, std::shared_ptr<PeerSession>> open_;
   std::set<std::shared_ptr<PeerSession>> sessions_;  // every live session
+  std::set<std::string> revoked_;
+  bool started_ = false;
   bool stopping_ = false;
   std::uint64_t jitter_state_ = 0x9e3779b97f4a7c15ull;
 };

@@ -169,7 +169,11 @@ TEST(NodeCore, LinkDownKeepsMessagesInOutboxUntilLinkUp) {
   TempDir dir("core-down");
   auto store44 = open_store(dir.sub("44"));
   auto store51 = open_store(dir.sub("51"));
-  core::NodeCore n44(config_for(44, {51}), *store44);
+  // A fallback through the national node would take over after this long
+  // (see DirectPeerDownLongerThanFallbackGoesThroughNational); not here.
+  core::CoreConfig c44 = config_for(44, {51});
+  c44.direct_fallback_ms = 24 * 3'600'000;
+  core::NodeCore n44(c44, *store44);
   core::NodeCore n51(config_for(51, {44}), *store51);
   LossyNetwork net(9, NetworkFaults{});
   net.attach(n44);
