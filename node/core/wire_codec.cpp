@@ -111,4 +111,5 @@ namespace provnet::core {
 template class Decoded<wire::RecordVersion>;
 template class Decoded<wire::SignedDirectory>;
 template class Decoded<wire::Directory>;
+template class Decoded<wire::ExchangeEvidence>;
 }  // namespace provnet::core

@@ -5,6 +5,7 @@
 
 #include <capnp/message.h>
 
+#include "core/core_fixtures.hpp"
 #include "core/lossy_network.hpp"
 #include "core/node_core.hpp"
 #include "core/record_codec.hpp"
@@ -20,58 +21,7 @@ namespace {
 using testing::LossyNetwork;
 using testing::NetworkFaults;
 using testing::TempDir;
-
-// 2026-11-23 00:00 China time.
-constexpr std::int64_t kStartMs = 1'795'363'200'000 - 8 * 3'600'000;
-const domain::Date kToday{2026, 11, 23};
-
-std::unique_ptr<store::Store> open_store(const std::string& path) {
-  store::StoreOptions options;
-  options.path = path;
-  options.map_size_bytes = 64ull << 20;
-  options.durable = false;  // the test does not crash the machine
-  auto s = store::Store::open(options);
-  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-  return std::move(s).value();
-}
-
-core::CoreConfig config_for(domain::ProvinceCode self, std::set<domain::ProvinceCode> peers,
-                            std::uint64_t seed = 7) {
-  core::CoreConfig c;
-  c.self = self;
-  c.direct_peers = std::move(peers);
-  c.seed = seed;
-  c.max_records_per_message = 16;
-  c.max_in_flight_per_link = 4;
-  c.retry_initial_ms = 500;
-  c.retry_max_ms = 8'000;
-  return testing::TestSigning::shared().with_keys(c);
-}
-
-// Valid records reported by `reporter` that concern `concerned`.
-std::vector<domain::MigrantRecord> records_between(domain::ProvinceCode reporter,
-                                                   domain::ProvinceCode concerned,
-                                                   std::size_t count, std::uint64_t seed = 1) {
-  synth::PopulationOptions o;
-  o.seed = seed;
-  o.today = kToday;
-  o.reporting = reporter;
-  synth::PopulationGenerator gen(o);
-  std::vector<domain::MigrantRecord> out;
-  while (out.size() < count) {
-    domain::MigrantRecord r = gen.next().record;
-    if (domain::concerned_province_of(r) == concerned) out.push_back(std::move(r));
-  }
-  return out;
-}
-
-std::map<std::string, int> arrivals(core::NodeCore& node) {
-  auto inbox = node.inbox();
-  EXPECT_TRUE(inbox.ok());
-  std::map<std::string, int> count;
-  for (const core::InboxEntry& e : *inbox) ++count[e.item_id + "@v" + std::to_string(e.version)];
-  return count;
-}
+using namespace testing;
 
 TEST(NodeCore, InflowRecordFrom44ArrivesAt51ExactlyOnceDespiteDropsAndDuplicates) {
   TempDir dir("core");
@@ -215,25 +165,6 @@ TEST(NodeCore, InvalidRecordsAreRejectedAtSubmitAndNothingIsQueuedForThem) {
   auto txn = store44->begin_read();
   EXPECT_FALSE(store::latest_version(*txn, records[1].record_id)->has_value());
   EXPECT_EQ(*store::outbox_depth(*txn, 51), 1u);
-}
-
-// Builds an envelope as a (possibly faulty) peer would.
-std::string envelope_with_records(domain::ProvinceCode author, domain::ProvinceCode destination,
-                                  std::uint64_t id,
-                                  const std::vector<domain::MigrantRecord>& records) {
-  capnp::MallocMessageBuilder b;
-  auto env = b.initRoot<wire::Envelope>();
-  env.setMessageId(id);
-  env.setAuthor(author);
-  env.setDestination(destination);
-  env.setCreatedAtMs(kStartMs);
-  auto versions = env.initBody().initMigrantBatch().initVersions(records.size());
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    core::record_to_wire(records[i], versions[i].initRecord());
-    versions[i].setVersion(1);
-    versions[i].setAuthorNode(author);
-  }
-  return testing::TestSigning::shared().sign(b, author);
 }
 
 // A faulty sorter must not make a province store someone else's record: the
@@ -490,12 +421,6 @@ TEST(NodeCore, RoutesThroughNationalUnlessDirectPeer) {
   core::NodeCore n00(config_for(0, {}), *s0);
   EXPECT_EQ(n00.next_hop(51), 51);
 }
-
-}  // namespace
-}  // namespace provnet
-
-namespace provnet {
-namespace {
 
 TEST(NodeCore, ResubmittingUnchangedRecordsCreatesNoVersionAndSendsNothing) {
   TempDir dir("core-unchanged");
