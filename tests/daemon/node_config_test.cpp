@@ -215,5 +215,103 @@ code = "12"
   EXPECT_TRUE(mentions(c, "peers[3].address", "dials node 12")) << all(c);
 }
 
+// The national node's [directory]: its sources are read and checked like
+// the rest of the file, each problem naming file, entry and key.
+std::string national(ConfigFixture& f, const std::string& directory) {
+  auto files = f.pki.issue_node(0);
+  return fmt::format(R"([node]
+code = "00"
+role = "national"
+[store]
+path = "store"
+[listen]
+address = "127.0.0.1:7000"
+[tls]
+certificate = "{}"
+private_key = "{}"
+ca = "{}"
+[directory]
+{})",
+                     files.certificate_path, files.key_path, f.pki.ca_certificate_path(),
+                     directory);
+}
+
+TEST(NodeConfig, TheNationalNodeReadsAndChecksWhatItPublishes) {
+  ConfigFixture f;
+  f.write("nodes.toml", R"([[node]]
+code = "00"
+name = "国家级"
+role = "national"
+address = "127.0.0.1:7000"
+[[node]]
+code = "31"
+name = "上海市"
+name_en = "Shanghai"
+role = "province"
+address = "127.0.0.1:7031"
+[[node]]
+code = "32"
+name = "江苏省"
+role = "province"
+)");
+  f.write("groups.toml", R"([[group]]
+id = "yangtze"
+name = "泛长三角"
+members = ["31", "32"]
+national_copy = "evidence"
+)");
+  auto good = f.load(national(f, R"(publish_nodes = "nodes.toml"
+publish_groups = "groups.toml"
+refresh_interval_s = 5
+validity_hours = 72
+)"));
+  ASSERT_TRUE(good.config) << all(good);
+  ASSERT_TRUE(good.config->publish.has_value());
+  EXPECT_EQ(good.config->directory_refresh_ms, 5'000);
+  EXPECT_EQ(good.config->directory_validity_ms, 72 * 3'600'000ll);
+  auto loaded = daemon::load_directory_sources(*good.config->publish, 1'800'000'000);
+  ASSERT_TRUE(loaded.content) << loaded.problems.front();
+  EXPECT_EQ(loaded.content->nodes.size(), 3u);
+  EXPECT_EQ(loaded.content->groups[0].national_copy, core::NationalCopy::evidence_only);
+
+  f.write("groups-bad.toml", R"([[group]]
+id = "yangtze"
+name = "泛长三角"
+members = ["31", "99"]
+national_copy = "some"
+colour = "blue"
+)");
+  auto bad = f.load(national(f, R"(publish_nodes = "nodes.toml"
+publish_groups = "groups-bad.toml"
+publish_ca_index = "missing-index.tsv"
+)"));
+  EXPECT_FALSE(bad.config);
+  EXPECT_TRUE(mentions(bad, "group[0].members", "\"99\"")) << all(bad);
+  EXPECT_TRUE(mentions(bad, "group[0].national_copy", "expected \"full\" or \"evidence\""))
+      << all(bad);
+  EXPECT_TRUE(mentions(bad, "group[0].colour", "unknown key")) << all(bad);
+}
+
+TEST(NodeConfig, OnlyTheNationalNodePublishesAndFallbackIsInRange) {
+  ConfigFixture f;
+  auto c = f.load(f.province(31, R"([directory]
+refresh_interval_s = 0
+publish_nodes = "nodes.toml"
+[delivery]
+direct_fallback_s = 0
+)"));
+  EXPECT_TRUE(mentions(c, "directory.publish_", "only the national node")) << all(c);
+  EXPECT_TRUE(mentions(c, "directory.refresh_interval_s", "out of range")) << all(c);
+  EXPECT_TRUE(mentions(c, "delivery.direct_fallback_s", "out of range")) << all(c);
+  auto good = f.load(f.province(31, R"([directory]
+refresh_interval_s = 30
+[delivery]
+direct_fallback_s = 90
+)"));
+  ASSERT_TRUE(good.config) << all(good);
+  EXPECT_EQ(good.config->directory_refresh_ms, 30'000);
+  EXPECT_EQ(good.config->direct_fallback_ms, 90'000);
+}
+
 }  // namespace
 }  // namespace provnet
