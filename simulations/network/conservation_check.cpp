@@ -21,6 +21,7 @@ std::string code(domain::ProvinceCode c) {
 
 ConservationResult check_conservation(const std::vector<AcceptedVersion>& accepted,
                                       const std::vector<ArrivedEntry>& arrived,
+                                      const EvidenceOnlyRule& evidence_only,
                                       std::size_t max_examples_per_kind) {
   ConservationResult r;
   std::map<std::string, std::size_t> shown;  // examples per kind
@@ -37,6 +38,7 @@ ConservationResult check_conservation(const std::vector<AcceptedVersion>& accept
     if (index.emplace(key_of(accepted[i].record_id, accepted[i].version), i).second) ++r.expected;
   }
   std::vector<std::uint32_t> arrivals(accepted.size(), 0);
+  std::vector<std::uint32_t> copies(accepted.size(), 0);  // at the national node
   for (const ArrivedEntry& e : arrived) {
     if (e.kind == "rejected") {
       ++r.refused;
@@ -54,6 +56,22 @@ ConservationResult check_conservation(const std::vector<AcceptedVersion>& accept
       continue;
     }
     const AcceptedVersion& a = accepted[it->second];
+    if (e.at == domain::kNationalCode) {
+      ++r.national_copies;
+      if (e.author != a.author) {
+        ++r.wrong_author;
+        example("wrong author", fmt::format("{} v{} at 00: author {}, accepted by {}", e.record_id,
+                                            e.version, code(e.author), code(a.author)));
+      } else if (evidence_only && evidence_only(a.author, a.concerned)) {
+        ++r.national_copy_forbidden;
+        example("national copy of an evidence-only exchange",
+                fmt::format("{} v{} from {} to {}", e.record_id, e.version, code(a.author),
+                            code(a.concerned)));
+      } else {
+        ++copies[it->second];
+      }
+      continue;
+    }
     if (e.at != a.concerned) {
       ++r.elsewhere;
       example("arrived elsewhere", fmt::format("{} v{} at {}, concerns {}", e.record_id, e.version,
@@ -71,6 +89,11 @@ ConservationResult check_conservation(const std::vector<AcceptedVersion>& accept
   for (std::size_t i = 0; i < accepted.size(); ++i) {
     const AcceptedVersion& a = accepted[i];
     if (index.at(key_of(a.record_id, a.version)) != i) continue;  // a repeat
+    if (copies[i] > 1) {
+      ++r.national_copy_duplicated;
+      example("national copy duplicated",
+              fmt::format("{} v{} x{} at 00", a.record_id, a.version, copies[i]));
+    }
     if (arrivals[i] == 1) {
       ++r.delivered_once;
     } else if (arrivals[i] == 0) {

@@ -89,13 +89,21 @@ void print_report(std::ostream& out, const RunFigures& f) {
   }
 
   out << fmt::format(
-      "\nnational node 00: {} record versions held, {} evidence entries, {} pending, {} inbox "
-      "records\n",
+      "\nnational node 00: {} record versions held, {} evidence entries, {} pending\n",
       optional_text(f.national_record_versions), optional_text(f.national_evidence),
-      optional_text(f.national_pending), grouped(f.national_inbox_records));
+      optional_text(f.national_pending));
   if (!f.national_record_versions) {
-    out << "  (this provnode's /v1/status has no counts yet: '-' means not reported)\n";
+    out << "  (this provnode's /v1/status has no counts: '-' means not reported)\n";
   }
+  out << fmt::format(
+      "  it should hold every accepted version but those exchanged directly inside evidence-only "
+      "groups:\n  {} - {} = {} (more if a direct peer was down and they went through it)\n",
+      grouped(f.conservation.expected), grouped(f.evidence_only_versions),
+      grouped(f.conservation.expected - f.evidence_only_versions));
+  out << fmt::format(
+      "  full copies of direct exchanges in its inbox: {} (accepted between members of full-copy "
+      "groups: {})\n",
+      grouped(f.national_inbox_records), grouped(f.full_copy_group_versions));
 
   std::uint64_t invalid = f.total(&ProvinceFigures::invalid);
   out << fmt::format("\ninvalid at submit: {} records (the generator broke {} on purpose)\n",
@@ -126,10 +134,12 @@ void print_report(std::ostream& out, const RunFigures& f) {
   out << fmt::format(
       "\nconservation check: {}\n  {} accepted versions; {} delivered exactly once to the "
       "province they concern, by their author\n  {} missing, {} duplicated, {} at a province they "
-      "do not concern, {} with the wrong author, {} never accepted; {} refused downstream\n",
+      "do not concern, {} with the wrong author, {} never accepted; {} refused downstream\n"
+      "  national copies: {}, {} of them duplicated, {} of evidence-only exchanges\n",
       f.pass() ? "PASS" : "FAIL", grouped(c.expected), grouped(c.delivered_once),
       grouped(c.missing), grouped(c.duplicated), grouped(c.elsewhere), grouped(c.wrong_author),
-      grouped(c.never_accepted), grouped(c.refused));
+      grouped(c.never_accepted), grouped(c.refused), grouped(c.national_copies),
+      grouped(c.national_copy_duplicated), grouped(c.national_copy_forbidden));
   if (!f.quiet) out << "  the network did not become quiet before --timeout-s\n";
   for (const auto& e : c.examples) out << "  " << e << '\n';
 }
@@ -165,7 +175,9 @@ nlohmann::ordered_json report_json(const RunFigures& f) {
                        {{"record_versions", optional_json(f.national_record_versions)},
                         {"evidence", optional_json(f.national_evidence)},
                         {"pending", optional_json(f.national_pending)},
-                        {"inbox_records", f.national_inbox_records}}},
+                        {"inbox_records", f.national_inbox_records},
+                        {"full_copy_group_versions", f.full_copy_group_versions},
+                        {"evidence_only_versions", f.evidence_only_versions}}},
                       {"invalid_by_field", f.invalid_by_field},
                       {"submit_failures", f.submit_failures},
                       {"timing",
@@ -185,6 +197,9 @@ nlohmann::ordered_json report_json(const RunFigures& f) {
                         {"wrong_author", c.wrong_author},
                         {"never_accepted", c.never_accepted},
                         {"refused_downstream", c.refused},
+                        {"national_copies", c.national_copies},
+                        {"national_copy_duplicated", c.national_copy_duplicated},
+                        {"national_copy_forbidden", c.national_copy_forbidden},
                         {"examples", c.examples}}}};
 }
 

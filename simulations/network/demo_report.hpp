@@ -48,6 +48,10 @@ struct RunFigures {
   std::optional<std::uint64_t> national_evidence;
   std::optional<std::uint64_t> national_pending;
   std::uint64_t national_inbox_records = 0;
+  // accepted versions between two members of a group: with a full national
+  // copy, or evidence only (groups.toml)
+  std::uint64_t full_copy_group_versions = 0;
+  std::uint64_t evidence_only_versions = 0;
 
   std::map<std::string, std::uint64_t> invalid_by_field;
   std::map<std::string, std::string> example_by_field;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -62,7 +63,57 @@ Result<NodeEndpoint> read_node(const fs::path& file, domain::ProvinceCode code) 
   return node;
 }
 
+Result<std::vector<RegionalGroup>> read_groups(const fs::path& file) {
+  std::vector<RegionalGroup> out;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return out;
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return Error{Errc::invalid_input,
+                 fmt::format("{}:{}:{}: {}", file.string(), e.source().begin.line,
+                             e.source().begin.column, e.description())};
+  }
+  const toml::array* groups = root["group"].as_array();
+  if (groups == nullptr) return out;
+  for (const toml::node& g : *groups) {
+    const toml::table* t = g.as_table();
+    if (t == nullptr) continue;
+    RegionalGroup group;
+    group.id = (*t)["id"].value_or(std::string("?"));
+    group.national_copy_full = (*t)["national_copy"].value_or(std::string("full")) != "evidence";
+    if (const toml::array* members = (*t)["members"].as_array()) {
+      for (const toml::node& m : *members) {
+        auto code = domain::parse_province_code(m.value_or(std::string()));
+        if (!code) {
+          return Error{Errc::invalid_input, fmt::format("{}: group {}: a member is not one of the "
+                                                        "32 province codes",
+                                                        file.string(), group.id)};
+        }
+        group.members.push_back(*code);
+      }
+    }
+    out.push_back(std::move(group));
+  }
+  return out;
+}
+
 }  // namespace
+
+bool NetworkLayout::national_gets_evidence_only(domain::ProvinceCode a,
+                                                domain::ProvinceCode b) const {
+  bool shared = false;
+  for (const RegionalGroup& g : groups) {
+    auto has = [&](domain::ProvinceCode c) {
+      return std::find(g.members.begin(), g.members.end(), c) != g.members.end();
+    };
+    if (!has(a) || !has(b)) continue;
+    if (g.national_copy_full) return false;
+    shared = true;
+  }
+  return shared;
+}
 
 std::vector<const NodeEndpoint*> NetworkLayout::all() const {
   std::vector<const NodeEndpoint*> out{&national};
@@ -89,6 +140,20 @@ Result<NetworkLayout> read_network_layout(const std::string& config_dir) {
     if (!node) return node.error();
     layout.provinces.push_back(std::move(*node));
   }
+  // The groups the national node publishes: directory.publish_groups of
+  // national.toml (relative to it), else groups.toml beside it.
+  fs::path groups_file = dir / "groups.toml";
+  try {
+    toml::table national_toml = toml::parse_file((dir / "national.toml").string());
+    if (auto g = national_toml["directory"]["publish_groups"].value<std::string>()) {
+      groups_file = fs::path(*g).is_absolute() ? fs::path(*g) : dir / *g;
+    }
+  } catch (const toml::parse_error&) {
+    // read_node above has read it already
+  }
+  auto groups = read_groups(groups_file);
+  if (!groups) return groups.error();
+  layout.groups = std::move(*groups);
   return layout;
 }
 

@@ -29,7 +29,12 @@ NodeStatus parse_node_status(domain::ProvinceCode code, const std::string& body)
   if (auto links = doc.find("links"); links != doc.end() && links->is_array()) {
     for (const auto& l : *links) {
       ++s.links;
-      if (l.value("connected", false)) ++s.links_connected;
+      bool connected = l.value("connected", false);
+      if (connected) ++s.links_connected;
+      if (l.value("direct", false)) {
+        ++s.direct_links;
+        if (connected) ++s.direct_links_connected;
+      }
       auto depth = whole_number(l, "outbox");
       if (depth && links_outbox) {
         *links_outbox += *depth;
@@ -38,16 +43,20 @@ NodeStatus parse_node_status(domain::ProvinceCode code, const std::string& body)
       }
     }
   }
-  if (auto pending = doc.find("pending"); pending != doc.end() && pending->is_object()) {
+  if (auto pending = doc.find("pending"); pending != doc.end()) {
+    // null: the node could not read its store
     auto outbox = whole_number(*pending, "outbox");
     auto staged = whole_number(*pending, "staged");
     if (outbox && staged) s.pending = *outbox + *staged;
-  } else {
+  } else {  // a provnode from before "pending": its links' outboxes
     s.pending = links_outbox;
   }
   if (auto counts = doc.find("counts"); counts != doc.end()) {
     s.record_versions = whole_number(*counts, "record_versions");
     s.evidence = whole_number(*counts, "evidence");
+  }
+  if (auto dir = doc.find("directory"); dir != doc.end()) {
+    s.directory_version = whole_number(*dir, "version");
   }
   return s;
 }
@@ -61,6 +70,21 @@ NodeStatus poll_node_status(const NodeEndpoint& node) {
     return s;
   }
   return parse_node_status(node.code, reply.body);
+}
+
+std::vector<NodeStatus> wait_for_directory(const NetworkLayout& layout,
+                                           std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    std::vector<NodeStatus> all;
+    bool ready = true;
+    for (const NodeEndpoint& node : layout.provinces) {
+      all.push_back(poll_node_status(node));
+      const NodeStatus& s = all.back();
+      if (!s.directory_version || s.direct_links_connected < s.direct_links) ready = false;
+    }
+    if (ready || std::chrono::steady_clock::now() >= deadline) return all;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 QuietResult wait_until_quiet(const NetworkLayout& layout,

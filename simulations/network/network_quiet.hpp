@@ -22,6 +22,9 @@ struct NodeStatus {
   std::optional<std::uint64_t> pending;  // nullopt: the node could not say
   std::uint64_t links = 0;
   std::uint64_t links_connected = 0;
+  std::uint64_t direct_links = 0;  // to regional-group peers (the directory's)
+  std::uint64_t direct_links_connected = 0;
+  std::optional<std::uint64_t> directory_version;  // the signed directory it holds
   // counts.record_versions and counts.evidence, when the node reports them.
   std::optional<std::uint64_t> record_versions;
   std::optional<std::uint64_t> evidence;
@@ -40,6 +43,13 @@ struct QuietResult {
   std::vector<NodeStatus> last;  // the last poll, national first
   std::uint64_t polls = 0;
 };
+
+// Waits (at most until `deadline`) until every province holds the national
+// node's signed directory and its direct links to its group peers are up,
+// so that records go where the directory says from the first one. Returns
+// the last poll.
+std::vector<NodeStatus> wait_for_directory(const NetworkLayout& layout,
+                                           std::chrono::steady_clock::time_point deadline);
 
 // Polls every node each `interval` until the network is quiet or `deadline`
 // passes; `on_poll`, when given, sees every poll (for progress lines).

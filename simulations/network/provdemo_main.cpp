@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   std::string json_path;
   std::size_t parallel = 4;
   std::size_t chunk = 2000;
+  int directory_wait_s = 30;
   app.add_option("--config-dir", config_dir,
                  "directory with national.toml and province-NN.toml (scripts/make-config)")
       ->capture_default_str();
@@ -85,6 +87,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--chunk", chunk, "records per POST /v1/records")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  app.add_option("--directory-wait-s", directory_wait_s,
+                 "before submitting, wait at most this long for every province to hold the "
+                 "directory and its direct group links to be up")
+      ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -114,6 +121,24 @@ int main(int argc, char** argv) {
                                health.describe());
       return 2;
     }
+  }
+
+  // The provinces fetch the signed directory from the national node when
+  // they connect, then dial their group peers.
+  {
+    auto waited_from = Clock::now();
+    std::vector<NodeStatus> s =
+        wait_for_directory(*layout, waited_from + std::chrono::seconds(directory_wait_s));
+    std::uint64_t with_directory = 0, direct = 0, direct_up = 0;
+    for (const auto& n : s) {
+      if (n.directory_version) ++with_directory;
+      direct += n.direct_links;
+      direct_up += n.direct_links_connected;
+    }
+    std::cout << fmt::format(
+        "provdemo: {} of 32 provinces hold the national node's signed directory; {} of {} "
+        "direct links inside the regional groups are up ({:.1f} s)\n",
+        with_directory, direct_up / 2, direct / 2, seconds_between(waited_from, Clock::now()));
   }
 
   std::vector<ProvinceQuota> quotas = apportion_records(records);
@@ -241,7 +266,22 @@ int main(int argc, char** argv) {
     }
   }
   f.national_inbox_records = inbox_counts[domain::kNationalCode].first;
-  f.conservation = check_conservation(accepted, arrived);
+  EvidenceOnlyRule evidence_only = [&](domain::ProvinceCode a, domain::ProvinceCode b) {
+    return layout->national_gets_evidence_only(a, b);
+  };
+  auto share_full_group = [&](domain::ProvinceCode a, domain::ProvinceCode b) {
+    for (const RegionalGroup& g : layout->groups) {
+      bool has_a = std::find(g.members.begin(), g.members.end(), a) != g.members.end();
+      bool has_b = std::find(g.members.begin(), g.members.end(), b) != g.members.end();
+      if (has_a && has_b && g.national_copy_full) return true;
+    }
+    return false;
+  };
+  for (const AcceptedVersion& v : accepted) {
+    if (evidence_only(v.author, v.concerned)) ++f.evidence_only_versions;
+    if (share_full_group(v.author, v.concerned)) ++f.full_copy_group_versions;
+  }
+  f.conservation = check_conservation(accepted, arrived, evidence_only);
 
   print_report(std::cout, f);
   if (!json_path.empty()) {
