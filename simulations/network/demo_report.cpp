@@ -141,6 +141,8 @@ void print_report(std::ostream& out, const RunFigures& f) {
       grouped(c.never_accepted), grouped(c.refused), grouped(c.national_copies),
       grouped(c.national_copy_duplicated), grouped(c.national_copy_forbidden));
   if (!f.quiet) out << "  the network did not become quiet before --timeout-s\n";
+  if (!f.submit_failures.empty()) out << "  some chunks could not be submitted (above)\n";
+  if (!f.unreachable.empty()) out << "  some nodes could not be read (above)\n";
   for (const auto& e : c.examples) out << "  " << e << '\n';
 }
 

@@ -67,7 +67,11 @@ struct RunFigures {
 
   std::uint64_t total(std::uint64_t ProvinceFigures::*field) const;
   double records_per_second() const;  // accepted versions / quiet_seconds
-  bool pass() const { return quiet && unreachable.empty() && conservation.pass(); }
+  // The check passed, and nothing kept it from seeing everything: every
+  // chunk was answered, the network became quiet, every node answered.
+  bool pass() const {
+    return quiet && unreachable.empty() && submit_failures.empty() && conservation.pass();
+  }
 };
 
 void print_report(std::ostream& out, const RunFigures& f);

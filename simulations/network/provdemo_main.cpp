@@ -11,10 +11,13 @@
 //   4. pulls every inbox (GET /v1/inbox);
 //   5. prints a table per province and the national node's figures, and runs
 //      the conservation check: every accepted version arrives exactly once,
-//      at the province it concerns, from its author, and nowhere else.
+//      at the province it concerns, from its author, and at no other
+//      province; the national node's full copies of direct group exchanges
+//      are accepted versions, once each, never of an evidence-only group.
 //
 // Exit status: 0 the check passed, 1 it failed (or the network never became
-// quiet), 2 a usage error or a network that cannot be reached.
+// quiet, a chunk could not be submitted, a node could not be read), 2 a
+// usage error or a network that cannot be reached at the start.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
