@@ -812,6 +812,14 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
          {{"message_id", message_ref(author, message_id)},
           {"peer", code_text(link_peer)},
           {"attempts", std::to_string(it->second.attempts)}});
+  if (it->second.attempts == 1) {
+    // Only unambiguous samples (Karn): a reply to a resent message may
+    // answer either copy.
+    const std::int64_t sample = std::max<std::int64_t>(0, now_ms - it->second.sent_ms);
+    l.smoothed_reply_ms = l.smoothed_reply_ms == 0
+                              ? sample
+                              : l.smoothed_reply_ms + (sample - l.smoothed_reply_ms) / 8;
+  }
   l.in_flight.erase(it);
   for (ProvinceCode peer : queued_on) pump(peer, now_ms, fx);
   if (rejection && author == config_.self && rejection->getRetryItems().size() > 0) {
@@ -919,10 +927,10 @@ Result<void> NodeCore::note_rejected_records(store::WriteTxn& txn, ProvinceCode 
   return {};
 }
 
-std::int64_t NodeCore::backoff_ms(std::uint32_t attempts) {
+std::int64_t NodeCore::backoff_ms(const Link& l, std::uint32_t attempts) {
   // Exponential, capped, with full jitter in [delay/2, delay] so that many
   // senders retrying after one outage do not all come back at once.
-  std::int64_t delay = config_.retry_initial_ms;
+  std::int64_t delay = std::max(config_.retry_initial_ms, 4 * l.smoothed_reply_ms);
   for (std::uint32_t i = 1; i < attempts && delay < config_.retry_max_ms; ++i) delay *= 2;
   delay = std::min(delay, config_.retry_max_ms);
   std::uniform_int_distribution<std::int64_t> jitter(delay / 2, delay);
@@ -948,7 +956,7 @@ void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
       continue;
     }
     auto env = decoded->root();
-    InFlight f{e.seq, now_ms + backoff_ms(1), 1};
+    InFlight f{e.seq, now_ms + backoff_ms(l, 1), 1, now_ms};
     l.in_flight[{env.getAuthor(), env.getMessageId()}] = f;
     l.scan_from_seq = e.seq + 1;
     fx.sends.push_back(SendEnvelope{peer, e.bytes});
@@ -999,7 +1007,7 @@ Effects NodeCore::on_tick(std::int64_t now_ms) {
       auto bytes = txn->get(store::Table::outbox, store::keys::outbox(peer, f->seq));
       if (!bytes || !*bytes) continue;  // settled meanwhile
       ++f->attempts;
-      f->next_retry_ms = now_ms + backoff_ms(f->attempts);
+      f->next_retry_ms = now_ms + backoff_ms(l, f->attempts);
       fx.sends.push_back(SendEnvelope{peer, std::string(**bytes)});
       fx.log(LogLevel::info, "message.retry",
              {{"message_id", message_ref(ref.first, ref.second)},

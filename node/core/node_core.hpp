@@ -161,12 +161,17 @@ class NodeCore {
     std::uint64_t seq = 0;
     std::int64_t next_retry_ms = 0;
     std::uint32_t attempts = 0;
+    std::int64_t sent_ms = 0;  // first sent on this link
   };
   struct Link {
     bool up = false;  // until the driver reports the link up
     // (author, message id) -> in-flight entry; bounded by max_in_flight_per_link.
     std::map<std::pair<ProvinceCode, std::uint64_t>, InFlight> in_flight;
     std::uint64_t scan_from_seq = 0;  // outbox entries below this are in flight or gone
+    // Smoothed time from sending a message to its reply (0: none measured
+    // yet). A peer with a backlog answers late; retrying after the fixed
+    // initial delay would only add duplicates to its backlog.
+    std::int64_t smoothed_reply_ms = 0;
   };
 
   Link& link(ProvinceCode peer) { return links_[peer]; }
@@ -183,7 +188,10 @@ class NodeCore {
   // Sends what the outbox holds for `peer`, up to the in-flight bound.
   void pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx);
   void pump_all(std::int64_t now_ms, Effects& fx);
-  std::int64_t backoff_ms(std::uint32_t attempts);
+  // The wait before resending on `l`: exponential in the attempts from
+  // max(retry_initial_ms, 4 x the link's smoothed reply time), capped at
+  // retry_max_ms, jittered.
+  std::int64_t backoff_ms(const Link& l, std::uint32_t attempts);
 
   void on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
                   std::int64_t now_ms, Effects& fx);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 namespace provnet::daemon {
@@ -14,6 +15,15 @@ namespace provnet::daemon {
 Result<JsonLog> JsonLog::open(const std::string& path, core::LogLevel min_level,
                               domain::ProvinceCode node) {
   if (path.empty()) return JsonLog(STDERR_FILENO, false, min_level, node);
+  // The log may live in a directory of its own (or in the store's, which
+  // the store creates only later): make it, as the store does for itself.
+  std::error_code ec;
+  const auto directory = std::filesystem::path(path).parent_path();
+  if (!directory.empty()) std::filesystem::create_directories(directory, ec);
+  if (ec) {
+    return Error{Errc::io,
+                 fmt::format("log.file {}: cannot create its directory ({})", path, ec.message())};
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) {
     return Error{Errc::io,
