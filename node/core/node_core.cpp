@@ -819,6 +819,7 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
     l.smoothed_reply_ms = l.smoothed_reply_ms == 0
                               ? sample
                               : l.smoothed_reply_ms + (sample - l.smoothed_reply_ms) / 8;
+    l.retry_floor_ms = 0;
   }
   l.in_flight.erase(it);
   for (ProvinceCode peer : queued_on) pump(peer, now_ms, fx);
@@ -930,7 +931,8 @@ Result<void> NodeCore::note_rejected_records(store::WriteTxn& txn, ProvinceCode 
 std::int64_t NodeCore::backoff_ms(const Link& l, std::uint32_t attempts) {
   // Exponential, capped, with full jitter in [delay/2, delay] so that many
   // senders retrying after one outage do not all come back at once.
-  std::int64_t delay = std::max(config_.retry_initial_ms, 4 * l.smoothed_reply_ms);
+  std::int64_t delay =
+      std::max({config_.retry_initial_ms, 4 * l.smoothed_reply_ms, l.retry_floor_ms});
   for (std::uint32_t i = 1; i < attempts && delay < config_.retry_max_ms; ++i) delay *= 2;
   delay = std::min(delay, config_.retry_max_ms);
   std::uniform_int_distribution<std::int64_t> jitter(delay / 2, delay);
@@ -962,7 +964,8 @@ void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
     fx.sends.push_back(SendEnvelope{peer, e.bytes});
     fx.log(LogLevel::debug, "message.sent",
            {{"message_id", message_ref(env.getAuthor(), env.getMessageId())},
-            {"peer", code_text(peer)}});
+            {"peer", code_text(peer)},
+            {"retry_in_ms", std::to_string(f.next_retry_ms - now_ms)}});
     fx.wake_at(f.next_retry_ms);
   }
 }
@@ -1008,11 +1011,17 @@ Effects NodeCore::on_tick(std::int64_t now_ms) {
       if (!bytes || !*bytes) continue;  // settled meanwhile
       ++f->attempts;
       f->next_retry_ms = now_ms + backoff_ms(l, f->attempts);
+      // Twice the jittered wait: the next message's shortest wait (half its
+      // delay) is at least this one's.
+      l.retry_floor_ms = std::max(l.retry_floor_ms, 2 * (f->next_retry_ms - now_ms));
       fx.sends.push_back(SendEnvelope{peer, std::string(**bytes)});
       fx.log(LogLevel::info, "message.retry",
              {{"message_id", message_ref(ref.first, ref.second)},
               {"peer", code_text(peer)},
-              {"attempt", std::to_string(f->attempts)}});
+              {"attempt", std::to_string(f->attempts)},
+              {"sent_ms_ago", std::to_string(now_ms - f->sent_ms)},
+              {"reply_ms", std::to_string(l.smoothed_reply_ms)},
+              {"next_in_ms", std::to_string(f->next_retry_ms - now_ms)}});
       fx.wake_at(f->next_retry_ms);
     }
   }

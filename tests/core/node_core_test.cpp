@@ -609,5 +609,36 @@ TEST(NodeCore, ReceiverJudgesDatesByItsOwnClock) {
   EXPECT_TRUE(arrivals(n51).empty());
 }
 
+// A peer that answers slowly (a backlog) is not flooded with resends: after
+// the first resends, the wait adapts to the link's reply time.
+TEST(NodeCore, ResendsAdaptToASlowPeerInsteadOfDuplicatingItsBacklog) {
+  TempDir dir("core-slow");
+  auto s44 = open_store(dir.sub("44"));
+  auto s51 = open_store(dir.sub("51"));
+  core::CoreConfig c44 = config_for(44, {51});  // retry_initial_ms = 500
+  c44.retry_max_ms = 60'000;
+  core::NodeCore n44(c44, *s44);
+  core::NodeCore n51(config_for(51, {44}), *s51);
+  // Every envelope takes 2 to 2.5 s each way: a reply comes 4 to 5 s after sending.
+  LossyNetwork net(11, NetworkFaults{.min_delay_ms = 2'000, .max_delay_ms = 2'500});
+  net.attach(n44);
+  net.attach(n51);
+  net.advance_to(kStartMs);
+  auto records = records_between(44, 51, 40);
+  std::size_t retries_early = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto submitted = n44.submit_records(std::vector{records[i]}, {"op", "x"}, net.now());
+    ASSERT_TRUE(submitted.ok());
+    net.apply(44, std::move(submitted->effects));
+    net.run(net.now() + 10'000);
+    if (i == 9) retries_early = net.count_logs("message.retry");
+  }
+  net.run(net.now() + 600'000);
+  EXPECT_EQ(arrivals(n51).size(), records.size());
+  EXPECT_GT(retries_early, 0u) << "the first messages are resent before the reply time is known";
+  EXPECT_EQ(net.count_logs("message.retry"), retries_early)
+      << "once the reply time is known, no message is resent";
+}
+
 }  // namespace
 }  // namespace provnet
