@@ -172,6 +172,9 @@ class NodeCore {
     // yet). A peer with a backlog answers late; retrying after the fixed
     // initial delay would only add duplicates to its backlog.
     std::int64_t smoothed_reply_ms = 0;
+    // After a resend, later messages wait at least as long as it did until
+    // a reply to a message sent once gives a new sample (Karn's rule).
+    std::int64_t retry_floor_ms = 0;
   };
 
   Link& link(ProvinceCode peer) { return links_[peer]; }
@@ -189,8 +192,8 @@ class NodeCore {
   void pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx);
   void pump_all(std::int64_t now_ms, Effects& fx);
   // The wait before resending on `l`: exponential in the attempts from
-  // max(retry_initial_ms, 4 x the link's smoothed reply time), capped at
-  // retry_max_ms, jittered.
+  // max(retry_initial_ms, 4 x the link's smoothed reply time, the link's
+  // retry floor), capped at retry_max_ms, jittered.
   std::int64_t backoff_ms(const Link& l, std::uint32_t attempts);
 
   void on_replies(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
