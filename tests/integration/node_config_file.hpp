@@ -43,6 +43,15 @@ struct NodeConfigFile {
   int reconnect_initial_ms = 100;
   int reconnect_max_ms = 1000;
   int handshake_timeout_ms = 5000;
+  std::optional<int> direct_fallback_s;  // written when set
+
+  // [directory], written when anything of it is set. A province takes only
+  // the refresh interval; the national node publishes from the files.
+  std::optional<int> directory_refresh_interval_s;
+  std::string publish_nodes;     // nodes.toml
+  std::string publish_groups;    // groups.toml
+  std::string publish_ca_index;  // index.tsv
+  std::optional<int> directory_validity_hours;
 
   std::string code_text() const { return fmt::format("{:02}", code); }
 
@@ -68,9 +77,26 @@ struct NodeConfigFile {
     t += fmt::format(
         "[delivery]\nbatch_max_records = {}\nbatch_linger_ms = {}\nretry_initial_ms = {}\n"
         "retry_max_ms = {}\nreconnect_initial_ms = {}\nreconnect_max_ms = {}\n"
-        "handshake_timeout_ms = {}\n\n",
+        "handshake_timeout_ms = {}\n",
         batch_max_records, batch_linger_ms, retry_initial_ms, retry_max_ms, reconnect_initial_ms,
         reconnect_max_ms, handshake_timeout_ms);
+    if (direct_fallback_s) t += fmt::format("direct_fallback_s = {}\n", *direct_fallback_s);
+    t += "\n";
+    std::string directory;
+    if (directory_refresh_interval_s) {
+      directory += fmt::format("refresh_interval_s = {}\n", *directory_refresh_interval_s);
+    }
+    if (!publish_nodes.empty()) directory += fmt::format("publish_nodes = \"{}\"\n", publish_nodes);
+    if (!publish_groups.empty()) {
+      directory += fmt::format("publish_groups = \"{}\"\n", publish_groups);
+    }
+    if (!publish_ca_index.empty()) {
+      directory += fmt::format("publish_ca_index = \"{}\"\n", publish_ca_index);
+    }
+    if (directory_validity_hours) {
+      directory += fmt::format("validity_hours = {}\n", *directory_validity_hours);
+    }
+    if (!directory.empty()) t += "[directory]\n" + directory + "\n";
     t += fmt::format("[log]\nlevel = \"{}\"\nfile = \"{}\"\n", log_level, log_file);
     return t;
   }

@@ -5,6 +5,11 @@
 // them by code only; it may also list codes no process runs (45, ...) so a
 // test client can connect in their place.
 //
+// With NetworkOptions::directory the national node also publishes a signed
+// directory (nodes.toml, groups.toml and the CA's index.tsv in its
+// directory, re-read every directory_refresh_s), and the members of its
+// regional groups listen so that their group peers can dial them.
+//
 // Helpers that wait throw IntegrationFailure when their deadline passes,
 // with what was awaited and the tail of every node's log and output; gtest
 // reports the exception as the test's failure.
@@ -22,9 +27,13 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <openssl/asn1.h>
+#include <openssl/x509.h>
 #include <nlohmann/json.hpp>
 
 #include "arrival_check.hpp"
+#include "ca/ca_index.hpp"
+#include "ca/certificates.hpp"
 #include "free_port.hpp"
 #include "generated_records.hpp"
 #include "http_client.hpp"
@@ -77,10 +86,25 @@ struct TestNode {
   std::uint16_t admin_port() const { return config.admin_port; }
 };
 
+// A regional group of the published directory (groups.toml).
+struct DirectoryGroupEntry {
+  std::string id;
+  std::string name;
+  std::vector<int> members;
+  std::string national_copy = "full";  // or "evidence"
+};
+
 struct NetworkOptions {
   std::vector<int> provinces{31, 44};
   // Codes the national node accepts as peers besides the running provinces.
   std::vector<int> extra_national_peers;
+  // The national node publishes a signed directory of every node above
+  // (extra_national_peers too) with these groups, and the CA index of their
+  // certificates; every node refreshes it this often. Give at least one
+  // group: the national node refuses a groups.toml without [[group]].
+  bool directory = false;
+  std::vector<DirectoryGroupEntry> groups;
+  int directory_refresh_s = 1;
 };
 
 class NodeNetwork {
@@ -99,6 +123,7 @@ class NodeNetwork {
     for (int p : options_.extra_national_peers) {
       national.config.peers.push_back(PeerEntry{p, std::nullopt});
     }
+    if (options_.directory) set_up_directory();
     write_configs();
   }
 
@@ -134,10 +159,17 @@ class NodeNetwork {
     return files;
   }
 
-  // Rewrites every node's configuration file (after a test changed one).
+  // Rewrites every node's configuration file (after a test changed one),
+  // and the directory's nodes.toml and groups.toml (addresses may have moved).
   void write_configs() {
     for (auto& [code, n] : nodes_) n->config.write(n->config_path);
+    if (options_.directory) write_directory_sources();
   }
+
+  // The national node's directory sources (NetworkOptions::directory).
+  std::string nodes_file() const { return (dir_.path() / "00" / "nodes.toml").string(); }
+  std::string groups_file() const { return (dir_.path() / "00" / "groups.toml").string(); }
+  std::string ca_index_file() const { return (dir_.path() / "00" / "index.tsv").string(); }
 
   // The national node first, then the provinces; returns when every node
   // answers its health check and every province is linked to the national node.
@@ -166,7 +198,7 @@ class NodeNetwork {
       const bool port_taken = said.find("cannot listen") != std::string::npos;
       if (port_taken && n.starts == 1 && attempt < 3 && can_move_ports(code)) {
         n.config.admin_port = free_tcp_port();
-        if (n.config.listen_port) move_national_port();
+        if (n.config.listen_port) move_listen_port(code);
         write_configs();
         n.starts = 0;
         continue;
@@ -357,14 +389,104 @@ class NodeNetwork {
     return true;
   }
 
-  void move_national_port() {
-    TestNode& national = node(0);
-    national.config.listen_port = free_tcp_port();
+  // A province's listen port is known to others only through the
+  // directory, which write_configs rewrites.
+  void move_listen_port(int code) {
+    TestNode& moved = node(code);
+    moved.config.listen_port = free_tcp_port();
     for (auto& [c, n] : nodes_) {
       for (PeerEntry& p : n->config.peers) {
-        if (p.code == 0) p.port = national.config.listen_port;
+        if (p.code == code) p.port = moved.config.listen_port;
       }
     }
+  }
+
+  // Every node in the directory: the national node, the provinces and the
+  // extra peers (which no process runs, but test clients may play).
+  std::vector<int> directory_codes() const {
+    std::vector<int> codes{0};
+    codes.insert(codes.end(), options_.provinces.begin(), options_.provinces.end());
+    codes.insert(codes.end(), options_.extra_national_peers.begin(),
+                 options_.extra_national_peers.end());
+    return codes;
+  }
+
+  void set_up_directory() {
+    TestNode& national = node(0);
+    national.config.publish_nodes = nodes_file();
+    national.config.publish_groups = groups_file();
+    national.config.publish_ca_index = ca_index_file();
+    for (auto& [code, n] : nodes_)
+      n->config.directory_refresh_interval_s = options_.directory_refresh_s;
+    // Group members that run listen: the member with the higher code dials.
+    for (const DirectoryGroupEntry& g : options_.groups) {
+      for (int m : g.members) {
+        auto it = nodes_.find(m);
+        if (it != nodes_.end() && !it->second->config.listen_port) {
+          it->second->config.listen_port = free_tcp_port();
+        }
+      }
+    }
+    write_ca_index();
+  }
+
+  // nodes.toml and groups.toml, as scripts/make-config writes them.
+  void write_directory_sources() {
+    std::string nodes;
+    for (int code : directory_codes()) {
+      nodes += fmt::format("[[node]]\ncode = \"{}\"\nname = \"node {}\"\nrole = \"{}\"\n",
+                           code_text(code), code_text(code), code == 0 ? "national" : "province");
+      auto it = nodes_.find(code);
+      if (it != nodes_.end() && it->second->config.listen_port) {
+        nodes += fmt::format("address = \"127.0.0.1:{}\"\n", *it->second->config.listen_port);
+      }
+      nodes += "\n";
+    }
+    std::string groups;
+    for (const DirectoryGroupEntry& g : options_.groups) {
+      std::vector<std::string> members;
+      for (int m : g.members) members.push_back("\"" + code_text(m) + "\"");
+      groups += fmt::format(
+          "[[group]]\nid = \"{}\"\nname = \"{}\"\nmembers = [{}]\nnational_copy = \"{}\"\n\n", g.id,
+          g.name, fmt::join(members, ", "), g.national_copy);
+    }
+    write_text(nodes_file(), nodes);
+    write_text(groups_file(), groups);
+  }
+
+  // index.tsv with the certificate of every node in the directory, valid.
+  void write_ca_index() {
+    std::vector<ca::IssuedCertificate> entries;
+    for (int code : directory_codes()) {
+      const NodeFiles files = credentials(code);
+      auto certificate = ca::read_certificate_file(files.certificate_path);
+      if (!certificate) throw std::runtime_error("index.tsv: " + certificate.error().message);
+      ca::IssuedCertificate e;
+      e.serial_hex = ca::certificate_serial_hex(certificate->get());
+      e.code = static_cast<domain::ProvinceCode>(code);
+      e.algorithm = "ecdsa-p256";
+      e.not_before_unix = unix_time(X509_get0_notBefore(certificate->get()));
+      e.not_after_unix = unix_time(X509_get0_notAfter(certificate->get()));
+      e.certificate_file = std::filesystem::path(files.certificate_path).filename().string();
+      entries.push_back(std::move(e));
+    }
+    auto written = ca::write_ca_index(ca_index_file(), entries);
+    if (!written) throw std::runtime_error("index.tsv: " + written.error().message);
+  }
+
+  static std::int64_t unix_time(const ASN1_TIME* t) {
+    int days = 0, seconds = 0;
+    ASN1_TIME* epoch = ASN1_TIME_set(nullptr, 0);
+    const bool ok = ASN1_TIME_diff(&days, &seconds, epoch, t) == 1;
+    ASN1_TIME_free(epoch);
+    if (!ok) throw std::runtime_error("index.tsv: unreadable certificate time");
+    return std::int64_t{days} * kSecondsPerDay + seconds;
+  }
+
+  static void write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + path);
   }
 
   static std::uintmax_t file_size(const std::string& path) {
