@@ -448,7 +448,12 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
     // The author's signature, before anything of the message is applied or
     // remembered (an unsigned message must not take an id in the dedup index).
     if (auto verified = verify_signature(env, now_ms); !verified) {
-      refuse(link_peer, env, "security.signature_invalid", verified.error().message, now_ms, fx);
+      // A message the national node relays may have been signed before its
+      // author's certificate was revoked: refused, but the national node's
+      // link is not at fault and stays open.
+      const bool relayed = link_peer == domain::kNationalCode && author != link_peer;
+      refuse(link_peer, env, "security.signature_invalid", verified.error().message, now_ms, fx,
+             /*close_link=*/!relayed);
       return fx;
     }
     switch (env.getBody().which()) {
@@ -475,7 +480,8 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
 }
 
 void NodeCore::refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view event,
-                      const std::string& reason, std::int64_t now_ms, Effects& fx) {
+                      const std::string& reason, std::int64_t now_ms, Effects& fx,
+                      bool close_link) {
   const ProvinceCode author = env.getAuthor();
   const std::uint64_t message_id = env.getMessageId();
   fx.log(LogLevel::error, std::string(event),
@@ -503,7 +509,7 @@ void NodeCore::refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::s
       }
     }
   }
-  fx.closes.push_back(CloseLink{link_peer, reason});
+  if (close_link) fx.closes.push_back(CloseLink{link_peer, reason});
 }
 
 void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
@@ -942,32 +948,59 @@ std::int64_t NodeCore::backoff_ms(const Link& l, std::uint32_t attempts) {
 void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
   Link& l = link(peer);
   if (!l.up || l.in_flight.size() >= config_.max_in_flight_per_link) return;
-  auto txn = store_.begin_read();
-  if (!txn) return log_store_failure(fx, "send", txn.error(), now_ms);
-  std::size_t room = config_.max_in_flight_per_link - l.in_flight.size();
-  auto entries = store::outbox_scan(*txn, peer, l.scan_from_seq, room, SIZE_MAX);
-  if (!entries) return log_store_failure(fx, "send", entries.error(), now_ms);
-  for (const store::OutboxEntry& e : *entries) {
-    auto decoded = DecodedEnvelope::decode(e.bytes, config_.limits);
-    if (!decoded) {
-      // Our own outbox holds only what we encoded; this is damage.
-      fx.log(LogLevel::error, "outbox.corrupt",
-             {{"peer", code_text(peer)},
-              {"seq", std::to_string(e.seq)},
-              {"reason", decoded.error().message}});
-      continue;
+  std::vector<std::uint64_t> withheld;
+  {
+    auto txn = store_.begin_read();
+    if (!txn) return log_store_failure(fx, "send", txn.error(), now_ms);
+    std::size_t room = config_.max_in_flight_per_link - l.in_flight.size();
+    auto entries = store::outbox_scan(*txn, peer, l.scan_from_seq, room, SIZE_MAX);
+    if (!entries) return log_store_failure(fx, "send", entries.error(), now_ms);
+    for (const store::OutboxEntry& e : *entries) {
+      auto decoded = DecodedEnvelope::decode(e.bytes, config_.limits);
+      if (!decoded) {
+        // Our own outbox holds only what we encoded; this is damage.
+        fx.log(LogLevel::error, "outbox.corrupt",
+               {{"peer", code_text(peer)},
+                {"seq", std::to_string(e.seq)},
+                {"reason", decoded.error().message}});
+        continue;
+      }
+      auto env = decoded->root();
+      // A relayed message is checked again before it leaves: its author's
+      // certificate may have been revoked while it waited here. It is not
+      // passed on, and the author (cut off) learns nothing from it.
+      if (env.getAuthor() != config_.self && config_.verifier) {
+        if (auto verified = verify_signature(env, now_ms); !verified) {
+          withheld.push_back(e.seq);
+          l.scan_from_seq = e.seq + 1;
+          fx.log(LogLevel::error, "message.withheld",
+                 {{"message_id", message_ref(env.getAuthor(), env.getMessageId())},
+                  {"peer", code_text(peer)},
+                  {"reason", verified.error().message}});
+          continue;
+        }
+      }
+      InFlight f{e.seq, now_ms + backoff_ms(l, 1), 1, now_ms};
+      l.in_flight[{env.getAuthor(), env.getMessageId()}] = f;
+      l.scan_from_seq = e.seq + 1;
+      fx.sends.push_back(SendEnvelope{peer, e.bytes});
+      fx.log(LogLevel::debug, "message.sent",
+             {{"message_id", message_ref(env.getAuthor(), env.getMessageId())},
+              {"peer", code_text(peer)},
+              {"retry_in_ms", std::to_string(f.next_retry_ms - now_ms)}});
+      fx.wake_at(f.next_retry_ms);
     }
-    auto env = decoded->root();
-    InFlight f{e.seq, now_ms + backoff_ms(l, 1), 1, now_ms};
-    l.in_flight[{env.getAuthor(), env.getMessageId()}] = f;
-    l.scan_from_seq = e.seq + 1;
-    fx.sends.push_back(SendEnvelope{peer, e.bytes});
-    fx.log(LogLevel::debug, "message.sent",
-           {{"message_id", message_ref(env.getAuthor(), env.getMessageId())},
-            {"peer", code_text(peer)},
-            {"retry_in_ms", std::to_string(f.next_retry_ms - now_ms)}});
-    fx.wake_at(f.next_retry_ms);
   }
+  if (withheld.empty()) return;
+  auto txn = store_.begin_write();
+  if (!txn) return log_store_failure(fx, "withhold", txn.error(), now_ms);
+  for (std::uint64_t seq : withheld) {
+    auto removed = store::outbox_remove(*txn, peer, seq);
+    if (!removed) return log_store_failure(fx, "withhold", removed.error(), now_ms);
+  }
+  auto committed = txn->commit();
+  if (!committed) return log_store_failure(fx, "withhold", committed.error(), now_ms);
+  pump(peer, now_ms, fx);  // the room they left
 }
 
 void NodeCore::pump_all(std::int64_t now_ms, Effects& fx) {

@@ -217,7 +217,7 @@ class NodeCore {
   // Refuses a message that failed an identity or signature check: logs a
   // security event, rejects it without storing anything, closes the link.
   void refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view event,
-              const std::string& reason, std::int64_t now_ms, Effects& fx);
+              const std::string& reason, std::int64_t now_ms, Effects& fx, bool close_link = true);
   void on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
                   std::int64_t now_ms, Effects& fx);
   void settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t message_id,
