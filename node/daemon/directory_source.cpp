@@ -30,8 +30,9 @@ std::optional<ProvinceCode> node_code(std::string_view text) {
 }
 
 const toml::array* tables(const toml::table& root, const std::string& path, const char* key,
-                          std::vector<std::string>& problems) {
+                          std::vector<std::string>& problems, bool may_be_empty = false) {
   const toml::node* n = root.get(key);
+  if (!n && may_be_empty) return nullptr;
   const toml::array* list = n ? n->as_array() : nullptr;
   if (!list || !list->is_array_of_tables()) {
     problems.push_back(fmt::format("{}: expected [[{}]] entries", path, key));
@@ -102,7 +103,9 @@ DirectorySourceCheck load_directory_sources(const DirectorySources& sources,
   }
 
   if (auto root = parse_file(sources.groups_file, problems)) {
-    if (const toml::array* list = tables(*root, sources.groups_file, "group", problems)) {
+    // A network without regional groups has no [[group]] at all.
+    if (const toml::array* list =
+            tables(*root, sources.groups_file, "group", problems, /*may_be_empty=*/true)) {
       for (std::size_t i = 0; i < list->size(); ++i) {
         const toml::table& t = *list->get(i)->as_table();
         const std::string where = fmt::format("{}: group[{}]", sources.groups_file, i);
