@@ -185,12 +185,19 @@ Result<CertificateHandle> issue_certificate(X509* ca_cert, EVP_PKEY* ca_key, EVP
     return Error{Errc::invalid_input,
                  "issuing a certificate needs the CA certificate, the CA key and the subject key"};
   }
+  if (auto checked = check_ca_signer(ca_cert, ca_key, "issue certificates"); !checked) {
+    return checked.error();
+  }
+  return build_certificate(ca_cert, ca_key, subject_key, spec);
+}
+
+Result<void> check_ca_signer(X509* ca_cert, EVP_PKEY* ca_key, std::string_view what) {
   ERR_clear_error();
   if ((X509_get_extension_flags(ca_cert) & EXFLAG_CA) == 0) {
     return Error{Errc::invalid_input,
                  fmt::format("certificate {} is not a CA certificate (no basicConstraints "
-                             "CA:TRUE), so it cannot issue certificates",
-                             certificate_description(ca_cert))};
+                             "CA:TRUE), so it cannot {}",
+                             certificate_description(ca_cert), what)};
   }
   if (X509_check_private_key(ca_cert, ca_key) != 1) {
     ERR_clear_error();
@@ -199,7 +206,7 @@ Result<CertificateHandle> issue_certificate(X509* ca_cert, EVP_PKEY* ca_key, EVP
                              "certificate and key paths",
                              certificate_description(ca_cert))};
   }
-  return build_certificate(ca_cert, ca_key, subject_key, spec);
+  return {};
 }
 
 Result<std::string> certificate_pem(X509* certificate) {

@@ -53,6 +53,10 @@ struct CertificateSpec {
 // key of another algorithm than P-256 or SM2.
 Result<CertificateHandle> make_self_signed_ca(EVP_PKEY* ca_key, const CertificateSpec& spec);
 
+// Checks that `ca_cert` is a CA certificate and `ca_key` its key, before
+// either signs `what` ("certificates", "a CRL"); the error says which failed.
+Result<void> check_ca_signer(X509* ca_cert, EVP_PKEY* ca_key, std::string_view what);
+
 // A certificate for `subject_key` signed by the CA. Checks that `ca_key`
 // belongs to `ca_cert` and that `ca_cert` is a CA. With spec.is_ca set it
 // makes a subordinate CA.

@@ -131,18 +131,8 @@ Result<std::string> make_crl_pem(X509* ca_cert, EVP_PKEY* ca_key, const CrlSpec&
                  fmt::format("CRL spec: nextUpdate ({}) is not later than lastUpdate ({})",
                              utc_text(spec.next_update_unix), utc_text(spec.last_update_unix))};
   }
-  ERR_clear_error();
-  if ((X509_get_extension_flags(ca_cert) & EXFLAG_CA) == 0) {
-    return Error{Errc::invalid_input,
-                 fmt::format("certificate {} is not a CA certificate, so it cannot sign a CRL",
-                             certificate_description(ca_cert))};
-  }
-  if (X509_check_private_key(ca_cert, ca_key) != 1) {
-    ERR_clear_error();
-    return Error{Errc::invalid_input,
-                 fmt::format("the CA key does not belong to the CA certificate {}: check the CA "
-                             "certificate and key paths",
-                             certificate_description(ca_cert))};
+  if (auto checked = check_ca_signer(ca_cert, ca_key, "sign a CRL"); !checked) {
+    return checked.error();
   }
   auto algorithm = key_algorithm_of(ca_key);
   if (!algorithm) {
