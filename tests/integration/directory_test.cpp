@@ -793,11 +793,8 @@ TEST(Directory, ForgedOrStaleDirectoryIsRefused) {
             0u);
 }
 
-// ---------------------------------------------------------------------------
-// 4. A direct peer that is down is reached through the national node.
-
-TEST(Directory, DirectPeerFallsBackThroughNationalAndRecoversExactlyOnce) {
-  NodeNetwork net("dir-fallback", directory_options({31, 32}));
+// 31 and 32 of one group, falling back after 1 s, started and linked directly.
+void start_with_direct_link_31_32(NodeNetwork& net) {
   net.node(31).config.direct_fallback_s = 1;
   net.node(32).config.direct_fallback_s = 1;
   net.write_configs();
@@ -805,6 +802,14 @@ TEST(Directory, DirectPeerFallsBackThroughNationalAndRecoversExactlyOnce) {
   wait_same_directory(net, {31, 32});
   wait_or_fail(
       net, [&] { return direct_link_up(net, 31, 32); }, "the direct link 31 - 32");
+}
+
+// ---------------------------------------------------------------------------
+// 4. A direct peer that is down is reached through the national node.
+
+TEST(Directory, DirectPeerFallsBackThroughNationalAndRecoversExactlyOnce) {
+  NodeNetwork net("dir-fallback", directory_options({31, 32}));
+  start_with_direct_link_31_32(net);
 
   const auto records = generate_records(31, 32, 300, 0, 3141);
   const auto parts = chunks_of(records, 100);
@@ -883,13 +888,7 @@ TEST(Directory, DirectPeerFallsBackThroughNationalAndRecoversExactlyOnce) {
 // each record once.
 TEST(Directory, DirectPeerKilledMidStreamGetsEveryRecordExactlyOnce) {
   NodeNetwork net("dir-midstream", directory_options({31, 32}));
-  net.node(31).config.direct_fallback_s = 1;
-  net.node(32).config.direct_fallback_s = 1;
-  net.write_configs();
-  net.start_all();
-  wait_same_directory(net, {31, 32});
-  wait_or_fail(
-      net, [&] { return direct_link_up(net, 31, 32); }, "the direct link 31 - 32");
+  start_with_direct_link_31_32(net);
 
   const auto records = generate_records(31, 32, 1500, 0, 3161);
   const auto all = as_set(ids_concerning(records, 32));
