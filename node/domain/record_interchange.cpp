@@ -179,6 +179,16 @@ RecordItem record_from_json(const json& value, std::uint64_t line) {
   }
   MigrantRecord r;
   for (const auto& [key, v] : value.items()) {
+    if (key == "change" || key == "change_reason") {
+      if (v.is_string()) {
+        (key == "change" ? item.change : item.change_reason) = v.get<std::string>();
+      } else if (!v.is_null()) {
+        item.problems.push_back(RecordProblem{key, "", json_type_name(v), "a string",
+                                              fmt::format("{}: found {}; expected a string", key,
+                                                          json_type_name(v))});
+      }
+      continue;
+    }
     std::optional<Field> f = field_from_name(key);
     if (!f) {
       // The key itself is echoed: keys are field names, never personal data

@@ -41,6 +41,10 @@ struct RecordItem {
   std::optional<MigrantRecord> record;  // absent when the item is not a record at all
   std::string record_id;                // as found, for reports ("" when none)
   std::vector<RecordProblem> problems;
+  // The change this item makes (JSON keys "change" and "change_reason",
+  // beside the record's fields): "" lets the node decide (created, updated).
+  std::string change;
+  std::string change_reason;
   bool valid() const { return record.has_value() && problems.empty(); }
 };
 
