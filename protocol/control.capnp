@@ -54,6 +54,10 @@ struct Rejection {
   # relay forwards a signed message whole or not at all): the author sends
   # them again in a new message. Indexes into the rejected message.
   retryItems @4 :List(UInt32);
+  # The body kind of the rejected message ("migrantBatch", "checkNotices",
+  # ...): a rejection forwarded by a relay reaches an author that no longer
+  # holds the message, and item ids are unique only within a kind.
+  kind @5 :Text;
 }
 
 enum HashAlgorithm {

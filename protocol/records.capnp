@@ -69,6 +69,12 @@ struct RecordVersion {
   operatorId @4 :Text;       # the operator (API user) who made it
   changedAtMs @5 :Int64;     # Unix ms
   reason @6 :Text;           # why, in the operator's words
+  # The version a receiver holds just before this one, plus one: 0 (unset,
+  # older senders) means version - 1; 1 means none (every earlier version
+  # was refused on its way); k + 1 means version k. A receiver hands
+  # versions to its provincial system in order and waits for this one's
+  # predecessor; a refused version never arrives, so it is skipped here.
+  predecessor @7 :UInt32;
 }
 
 struct MigrantBatch {

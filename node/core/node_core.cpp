@@ -8,6 +8,8 @@
 #include <cassert>
 #include <tuple>
 
+#include "core/collab_codec.hpp"
+#include "core/core_support.hpp"
 #include "core/digest.hpp"
 #include "core/record_codec.hpp"
 #include "store/keys.hpp"
@@ -15,9 +17,8 @@
 
 namespace provnet::core {
 
-namespace {
+namespace detail {
 
-using domain::ProvinceCode;
 
 std::string code_text(ProvinceCode c) {
   return std::string(domain::province_code_text(c));
@@ -37,27 +38,6 @@ void log_store_failure(Effects& fx, std::string_view during, const Error& e, std
   fx.wake_at(now_ms + kRetryAfterFailureMs);
 }
 
-// An envelope authored by this node, with a fresh message id from the store
-// (so ids stay unique across restarts). The caller fills the body.
-class OutgoingEnvelope {
- public:
-  OutgoingEnvelope(ProvinceCode author, ProvinceCode destination, std::uint64_t id,
-                   std::int64_t now_ms)
-      : env_(builder_.initRoot<wire::Envelope>()), id_(id) {
-    env_.setMessageId(id);
-    env_.setAuthor(author);
-    env_.setDestination(destination);
-    env_.setCreatedAtMs(now_ms);
-  }
-  wire::Body::Builder body() { return env_.initBody(); }
-  std::uint64_t id() const { return id_; }
-  capnp::MallocMessageBuilder& builder() { return builder_; }
-
- private:
-  capnp::MallocMessageBuilder builder_;
-  wire::Envelope::Builder env_;
-  std::uint64_t id_;
-};
 
 // Counters live in the store so that ids stay unique across restarts; they
 // advance inside the event's transaction, so an aborted event reuses nothing
@@ -144,20 +124,20 @@ InboxEntry inbox_decode(std::string_view key, std::string_view value) {
   return e;
 }
 
-void add_field_error(wire::FieldError::Builder out, const domain::ValidationError& e) {
-  out.setField(std::string(e.key()));
-  out.setWisField(std::string(e.wis()));
+void add_field_error(wire::FieldError::Builder out, const domain::RecordProblem& e) {
+  out.setField(e.field);
+  out.setWisField(e.wis_field);
   out.setFound(e.found);
   out.setExpected(e.expected);
   out.setMessage(e.message);
 }
 
-struct ItemFault {
-  std::uint32_t index;
-  std::string item_id;
-  std::vector<domain::ValidationError> errors;
-  std::uint32_t version = 0;
-};
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
 
 // The store keeps the last good directory under this meta key.
 constexpr std::string_view kDirectoryMetaKey = "directory";
@@ -188,6 +168,31 @@ ProvinceCode NodeCore::next_hop(ProvinceCode destination) const {
 
 Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRecord> records,
                                                const ChangeMeta& meta, std::int64_t now_ms) {
+  return submit_records(records, {}, meta, now_ms);
+}
+
+namespace {
+
+std::optional<wire::ChangeKind> change_kind_from_name(std::string_view name) {
+  if (name == "created") return wire::ChangeKind::CREATED;
+  if (name == "updated") return wire::ChangeKind::UPDATED;
+  if (name == "returned") return wire::ChangeKind::RETURNED;
+  if (name == "left") return wire::ChangeKind::LEFT;
+  if (name == "corrected") return wire::ChangeKind::CORRECTED;
+  return std::nullopt;
+}
+
+domain::RecordProblem change_problem(std::string found, std::string expected, std::string message) {
+  return domain::RecordProblem{"change", "", std::move(found), std::move(expected),
+                               std::move(message)};
+}
+
+}  // namespace
+
+Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRecord> records,
+                                               std::span<const RecordChange> changes,
+                                               const ChangeMeta& meta, std::int64_t now_ms) {
+  assert(changes.empty() || changes.size() == records.size());
   SubmitOutcome out;
   domain::ValidationContext ctx{domain::Date::from_unix_ms_cst(now_ms)};
   out.items.resize(records.size());
@@ -212,16 +217,29 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
   // version is unchanged: re-importing a file creates no versions and sends
   // nothing. Duplicates within this submission count too.
   std::map<ProvinceCode, std::vector<std::size_t>> by_destination;  // changed records
-  std::map<std::string_view, std::pair<std::uint32_t, const domain::MigrantRecord*>> pending;
+  struct Latest {
+    std::uint32_t version;
+    const domain::MigrantRecord* record;
+    wire::ChangeKind change;
+  };
+  std::map<std::string_view, Latest> pending;
+  std::vector<wire::ChangeKind> change_of(records.size(), wire::ChangeKind::CREATED);
+  std::vector<std::string> reason_of(records.size(), meta.reason);
+  std::vector<std::uint32_t> predecessor_of(records.size(), 0);
   for (std::size_t i = 0; i < records.size(); ++i) {
     SubmittedItem& item = out.items[i];
     if (!item.accepted()) continue;
     const domain::MigrantRecord& r = records[i];
     std::uint32_t latest = 0;
     const domain::MigrantRecord* previous = nullptr;
+    wire::ChangeKind previous_change = wire::ChangeKind::CREATED;
+    std::uint32_t latest_predecessor = 0;
+    bool latest_refused = false;
     domain::MigrantRecord stored_previous;
     if (auto p = pending.find(r.record_id); p != pending.end()) {
-      std::tie(latest, previous) = p->second;
+      latest = p->second.version;
+      previous = p->second.record;
+      previous_change = p->second.change;
     } else {
       auto head = store::latest_version(*txn, r.record_id);
       if (!head) return head.error();
@@ -233,18 +251,73 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
         if (!decoded) return decoded.error();
         stored_previous = record_from_wire(decoded->root().getRecord());
         previous = &stored_previous;
+        previous_change = decoded->root().getChange();
+        latest_predecessor = decoded->root().getPredecessor();
         auto rejected = store::meta_get_u64(*txn, rejected_marker(r.record_id));
         if (!rejected) return rejected.error();
-        if (*rejected == std::optional<std::uint64_t>(latest)) previous = nullptr;  // send again
+        if (*rejected == std::optional<std::uint64_t>(latest)) {
+          previous = nullptr;  // send again
+          latest_refused = true;
+        }
       }
     }
-    if (previous && *previous == r) {
+    // The change: given, or "created" for a new record and "updated" after.
+    const std::string requested = changes.empty() ? std::string() : changes[i].change;
+    if (!changes.empty() && !changes[i].reason.empty()) reason_of[i] = changes[i].reason;
+    wire::ChangeKind change = latest == 0 ? wire::ChangeKind::CREATED : wire::ChangeKind::UPDATED;
+    if (!requested.empty()) {
+      auto kind = change_kind_from_name(requested);
+      if (!kind) {
+        item.change_problems.push_back(change_problem(
+            requested, "created, updated, returned, left or corrected",
+            fmt::format("change \"{}\" is not a kind of change; expected created, updated, "
+                        "returned, left or corrected",
+                        requested.size() > 20 ? requested.substr(0, 20) + "..." : requested)));
+        continue;
+      }
+      if (*kind == wire::ChangeKind::CREATED && latest > 0) {
+        item.change_problems.push_back(change_problem(
+            "created", "updated, returned, left or corrected",
+            fmt::format("the record already has version {}; a later change is updated, returned, "
+                        "left or corrected",
+                        latest)));
+        continue;
+      }
+      if (*kind != wire::ChangeKind::CREATED && latest == 0) {
+        item.change_problems.push_back(
+            change_problem(requested, "created",
+                           fmt::format("the record has no version yet, so it cannot be {}; its "
+                                       "first version is created",
+                                       requested)));
+        continue;
+      }
+      change = *kind;
+    }
+    if (change == wire::ChangeKind::CORRECTED && reason_of[i].empty()) {
+      item.change_problems.push_back(domain::RecordProblem{
+          "reason", "", "empty", "why the record is corrected",
+          "a correction needs a reason (the correction procedure keeps the trail of every "
+          "change); give change_reason or the X-Change-Reason header"});
+      continue;
+    }
+    // Re-sending what is already the latest version changes nothing, unless
+    // it says something new happened (returned, left, corrected).
+    const bool same_kind = requested.empty() || change == previous_change ||
+                           change == wire::ChangeKind::UPDATED;
+    if (previous && *previous == r && same_kind) {
       item.version = latest;
       item.unchanged = true;
       continue;
     }
     item.version = latest + 1;
-    pending[r.record_id] = {item.version, &r};
+    change_of[i] = change;
+    // What the receivers hold before this version: the latest, unless it
+    // was refused, then whatever the refused one followed.
+    predecessor_of[i] = latest == 0 ? 1
+                        : latest_refused
+                            ? (latest_predecessor == 0 ? latest : latest_predecessor)
+                            : latest + 1;
+    pending[r.record_id] = {item.version, &r, change};
     by_destination[*domain::concerned_province_of(r)].push_back(i);
   }
 
@@ -267,11 +340,12 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
       auto v = builder.initRoot<wire::RecordVersion>();
       record_to_wire(r, v.initRecord());
       v.setVersion(version);
-      v.setChange(version == 1 ? wire::ChangeKind::CREATED : wire::ChangeKind::UPDATED);
+      v.setChange(change_of[index]);
       v.setAuthorNode(config_.self);
       v.setOperatorId(meta.operator_id);
       v.setChangedAtMs(now_ms);
-      v.setReason(meta.reason);
+      v.setReason(reason_of[index]);
+      v.setPredecessor(predecessor_of[index]);
       auto stored =
           store::append_record_version(*txn, r.record_id, version, canonical_message(v.asReader()));
       if (!stored) return stored.error();
@@ -303,13 +377,17 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
       out.effects.log(LogLevel::info, "record.unchanged",
                       {{"record_id", item.record_id}, {"version", std::to_string(item.version)}});
     } else if (item.accepted()) {
+      ++counters_.records_accepted;
       out.effects.log(LogLevel::info, "record.accepted",
                       {{"record_id", item.record_id}, {"version", std::to_string(item.version)}});
     } else {
-      out.effects.log(LogLevel::warn, "record.invalid",
-                      {{"record_id", item.record_id},
-                       {"errors", std::to_string(item.errors.size())},
-                       {"first_field", std::string(item.errors.front().key())}});
+      ++counters_.records_rejected;
+      out.effects.log(
+          LogLevel::warn, "record.invalid",
+          {{"record_id", item.record_id},
+           {"errors", std::to_string(item.errors.size() + item.change_problems.size())},
+           {"first_field", item.errors.empty() ? item.change_problems.front().field
+                                               : std::string(item.errors.front().key())}});
     }
   }
   if (config_.batch_linger_ms > 0) {
@@ -569,6 +647,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       std::string record_id;
       std::uint32_t version;
       std::string bytes;
+      std::uint32_t predecessor;
     };
     std::vector<VersionToStore> to_store;
     for (std::uint32_t i = 0; i < versions.size(); ++i) {
@@ -608,10 +687,12 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
                         domain::province_code_text(target))});
       }
       if (!errors.empty()) {
-        faults.push_back(ItemFault{i, r.record_id, std::move(errors), v.getVersion()});
+        std::vector<domain::RecordProblem> problems;
+        for (const auto& e : errors) problems.push_back(domain::problem_from(e));
+        faults.push_back(ItemFault{i, r.record_id, std::move(problems), v.getVersion()});
         continue;
       }
-      std::string stored_bytes = canonical_message(v);
+        std::string stored_bytes = canonical_message(v);
       auto existing =
           txn->get(store::Table::records, store::keys::record_version(r.record_id, v.getVersion()));
       if (!existing) return log_store_failure(fx, "receive", existing.error(), now_ms);
@@ -622,17 +703,18 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
           faults.push_back(
               ItemFault{i,
                         r.record_id,
-                        {domain::ValidationError{
+                        {domain::problem_from(domain::ValidationError{
                             domain::Field::record_id, fmt::format("version {}", v.getVersion()),
                             "a new version number for a changed record",
                             fmt::format("version {} of this record is already held with different "
                                         "content; a change must be a new version",
-                                        v.getVersion())}},
+                                        v.getVersion())})},
                         v.getVersion()});
         }
         continue;
       }
-      to_store.push_back(VersionToStore{r.record_id, v.getVersion(), std::move(stored_bytes)});
+      to_store.push_back(VersionToStore{r.record_id, v.getVersion(), std::move(stored_bytes),
+                                        v.getPredecessor()});
     }
     // A relay forwards the author's envelope unchanged (its signature must
     // still verify at the destination), so it is all or nothing: the sound
@@ -646,18 +728,27 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
         if (!faulty.count(i)) retry_items.push_back(i);
       }
     }
-    for (auto& [record_id, version, version_bytes] : to_store) {
+    for (auto& [record_id, version, version_bytes, predecessor] : to_store) {
       auto stored = store::append_record_version(*txn, record_id, version, version_bytes);
       if (!stored) return log_store_failure(fx, "receive", stored.error(), now_ms);
       if (!relay) {
-        auto arrived =
-            inbox_append(*txn, InboxEntry{0, "record", record_id, version, author, message_id});
-        if (!arrived) return log_store_failure(fx, "receive", arrived.error(), now_ms);
+        // The provincial system gets versions in order: one that arrives
+        // before its predecessor waits until the gap is filled.
+        auto released =
+            release_in_order(*txn, record_id, version, predecessor, author, message_id, fx);
+        if (!released) return log_store_failure(fx, "receive", released.error(), now_ms);
       }
       ++applied;
     }
+  } else if (collab_kind_of(env.getBody().which())) {
+    auto applied_collab =
+        apply_collab(*txn, env, relay, now_ms, faults, retry_items, applied, fx);
+    if (!applied_collab) return log_store_failure(fx, "receive", applied_collab.error(), now_ms);
+  } else if (!relay && env.getBody().which() == wire::Body::QUARTERLY_STATISTICS) {
+    auto applied_stats = apply_statistics(*txn, env, now_ms, whole_reason);
+    if (!applied_stats) return log_store_failure(fx, "receive", applied_stats.error(), now_ms);
   } else if (!relay && env.getBody().which() == wire::Body::FORWARDED_REPLIES) {
-    auto applied_replies = apply_forwarded_replies(*txn, env, now_ms, whole_reason);
+    auto applied_replies = apply_forwarded_replies(*txn, env, now_ms, whole_reason, fx);
     if (!applied_replies) return log_store_failure(fx, "receive", applied_replies.error(), now_ms);
   } else if (!relay && env.getBody().which() == wire::Body::EXCHANGE_EVIDENCE &&
              config_.is_national()) {
@@ -688,6 +779,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     rej.setAuthor(author);
     rej.setMessageId(message_id);
     rej.setReason(whole_reason);
+    rej.setKind(std::string(kind));
     auto items = rej.initItems(faults.size());
     for (std::size_t k = 0; k < faults.size(); ++k) {
       items[k].setIndex(faults[k].index);
@@ -710,6 +802,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
   if (!committed) return log_store_failure(fx, "receive", committed.error(), now_ms);
 
   fx.sends.push_back(SendEnvelope{link_peer, std::move(reply_bytes)});
+  ++(rejected ? counters_.messages_rejected : counters_.messages_applied);
   if (rejected) {
     fx.log(LogLevel::warn, "message.rejected",
            {{"message_id", ref},
@@ -723,7 +816,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       fx.log(LogLevel::warn, "record.rejected",
              {{"message_id", ref},
               {"record_id", f.item_id},
-              {"field", std::string(f.errors.front().key())},
+              {"field", f.errors.front().field},
               {"reason", f.errors.front().message}});
     }
   } else {
@@ -784,11 +877,23 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
   std::set<ProvinceCode> queued_on;
   if (rejection && author == config_.self && sent) {
     auto env = sent->root();
-    std::optional<wire::MigrantBatch::Reader> batch;
-    if (env.getBody().isMigrantBatch()) batch = env.getBody().getMigrantBatch();
-    auto noted =
-        note_rejected_records(*txn, link_peer, env.getDestination(), batch, *rejection, now_ms);
-    if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
+    if (auto ck = collab_kind_of(env.getBody().which())) {
+      auto noted = note_rejected_collab(*txn, link_peer, *ck, env.getBody(), *rejection, now_ms, fx);
+      if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
+    } else {
+      std::optional<wire::MigrantBatch::Reader> batch;
+      if (env.getBody().isMigrantBatch()) batch = env.getBody().getMigrantBatch();
+      auto noted =
+          note_rejected_records(*txn, link_peer, env.getDestination(), batch, *rejection, now_ms);
+      if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
+    }
+  }
+  if (rejection && author != config_.self && config_.is_national() && sent) {
+    // The national ledger forgets items a destination refused.
+    if (auto ck = collab_kind_of(sent->root().getBody().which())) {
+      auto noted = note_relayed_collab_rejected(*txn, *ck, *rejection);
+      if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
+    }
   }
   if (rejection && author != config_.self && config_.is_national()) {
     // A destination refused (part of) a message this node relayed: the
@@ -1024,6 +1129,7 @@ Effects NodeCore::on_tick(std::int64_t now_ms) {
   flush_lingering(now_ms, fx);
   if (!config_.is_national() && now_ms >= next_directory_request_ms_) request_directory(now_ms, fx);
   check_directory_age(now_ms, fx);
+  check_overdue(now_ms, fx);
   for (auto& [peer, l] : links_) {
     if (!l.up) continue;
     std::vector<std::pair<std::pair<ProvinceCode, std::uint64_t>, InFlight*>> due;
@@ -1442,7 +1548,8 @@ void NodeCore::reroute(std::int64_t now_ms, Effects& fx) {
 // --- replies forwarded by the national node, evidence for it ----------------
 
 Result<void> NodeCore::apply_forwarded_replies(store::WriteTxn& txn, wire::Envelope::Reader env,
-                                               std::int64_t now_ms, std::string& whole_reason) {
+                                               std::int64_t now_ms, std::string& whole_reason,
+                                               Effects& fx) {
   if (env.getAuthor() != domain::kNationalCode) {
     whole_reason = "only the national node forwards replies";
     return {};
@@ -1471,6 +1578,17 @@ Result<void> NodeCore::apply_forwarded_replies(store::WriteTxn& txn, wire::Envel
     auto decoded = DecodedEnvelope::decode(as_view(data), config_.limits);
     auto inner = decoded->root();
     auto rejection = inner.getBody().getRejection();
+    std::optional<domain::CollabKind> ck;
+    for (int k = 0; k < domain::kCollabKindCount; ++k) {
+      auto kind = static_cast<domain::CollabKind>(k);
+      if (body_kind_name(collab_body_which(kind)) == rejection.getKind().cStr()) ck = kind;
+    }
+    if (ck) {
+      auto noted =
+          note_rejected_collab(txn, inner.getAuthor(), *ck, std::nullopt, rejection, now_ms, fx);
+      if (!noted) return noted.error();
+      continue;
+    }
     auto noted = note_rejected_records(txn, inner.getAuthor(), inner.getAuthor(), std::nullopt,
                                        rejection, now_ms);
     if (!noted) return noted.error();

@@ -32,12 +32,21 @@
 #include "core/directory.hpp"
 #include "core/effects.hpp"
 #include "core/signing.hpp"
+#include "core/collab_entry.hpp"
 #include "core/wire_codec.hpp"
+#include "domain/collab_item.hpp"
+#include "domain/holiday_calendar.hpp"
 #include "domain/migrant_record.hpp"
+#include "domain/statistics.hpp"
 #include "domain/record_validation.hpp"
 #include "store/store.hpp"
+#include "store/tables.hpp"
 
 namespace provnet::core {
+
+namespace detail {
+struct ItemFault;
+}
 
 struct CoreConfig {
   ProvinceCode self = 0;
@@ -69,6 +78,9 @@ struct CoreConfig {
   // and provnode signs and sends them once it runs with the node's key.
   std::shared_ptr<const EnvelopeSigner> signer;
   std::shared_ptr<SignatureVerifier> verifier;
+  // The holiday calendar that sets pregnancy queries' due dates (SPEC
+  // §2.3). Without one this node refuses to ask pregnancy queries.
+  std::shared_ptr<const domain::HolidayCalendar> calendar;
 
   bool is_national() const { return self == domain::kNationalCode; }
 };
@@ -79,12 +91,79 @@ struct ChangeMeta {
   std::string reason;
 };
 
+// How a record changed (SPEC §2.1: history is never overwritten). Empty
+// change: "created" for a new record, "updated" otherwise.
+struct RecordChange {
+  std::string change;  // "" | "created" | "updated" | "returned" | "left" | "corrected"
+  std::string reason;  // why; required for "corrected"
+};
+
 struct SubmittedItem {
   std::string record_id;
   std::uint32_t version = 0;  // the version stored, when accepted
   bool unchanged = false;     // equal to the latest version: nothing new stored or sent
   std::vector<domain::ValidationError> errors;
-  bool accepted() const { return errors.empty(); }
+  // Problems with the change itself (its kind, its reason), not the record.
+  std::vector<domain::RecordProblem> change_problems;
+  bool accepted() const { return errors.empty() && change_problems.empty(); }
+};
+
+struct CollabSubmitted {
+  std::string id;
+  bool unchanged = false;  // the same item was already sent: nothing new
+  std::string due_date;    // queries: the due date this node set
+  std::vector<domain::RecordProblem> problems;
+  bool accepted() const { return problems.empty(); }
+};
+
+struct CollabOutcome {
+  std::vector<CollabSubmitted> items;  // one per submitted item, in order
+  Effects effects;
+};
+
+// One stored version of a record, for its history.
+struct RecordVersionView {
+  std::uint32_t version = 0;
+  std::string change;
+  ProvinceCode author = 0;
+  std::string operator_id;
+  std::int64_t changed_at_ms = 0;
+  std::string reason;
+  domain::MigrantRecord record;
+  // Arrived before its predecessor: kept, not yet given to the provincial
+  // system (not in the inbox) until the gap is filled.
+  bool held = false;
+};
+
+// A query as the due-date queue shows it.
+struct QueryView {
+  CollabEntry entry;
+};
+
+// The quarterly report as the national node holds it.
+struct QuarterlySubmission {
+  ProvinceCode province = 0;
+  std::string status;  // "on_time" | "late" | "missing" | "not_yet_due"
+  std::int64_t received_at_ms = 0;
+  std::optional<domain::QuarterlyTables> tables;
+};
+struct QuarterlyReport {
+  int year = 0, quarter = 0;
+  domain::Date snapshot, due;
+  std::vector<QuarterlySubmission> provinces;  // all 32
+  domain::QuarterlyTables national;            // the sum of what was received
+};
+
+// Counters since the process started, for /metrics.
+struct CoreCounters {
+  std::uint64_t records_accepted = 0;
+  std::uint64_t records_rejected = 0;
+  std::uint64_t collab_accepted = 0;
+  std::uint64_t collab_rejected = 0;
+  std::uint64_t messages_applied = 0;
+  std::uint64_t messages_rejected = 0;
+  std::uint64_t versions_held = 0;
+  std::uint64_t queries_overdue = 0;
 };
 
 struct SubmitOutcome {
@@ -126,6 +205,42 @@ class NodeCore {
 
   Result<SubmitOutcome> submit_records(std::span<const domain::MigrantRecord> records,
                                        const ChangeMeta& meta, std::int64_t now_ms);
+  // The same, with each record's change (`changes` is empty or one per record).
+  Result<SubmitOutcome> submit_records(std::span<const domain::MigrantRecord> records,
+                                       std::span<const RecordChange> changes,
+                                       const ChangeMeta& meta, std::int64_t now_ms);
+
+  // Collaboration (SPEC §2.2, §2.3): notices, registrations and queries this
+  // province sends as the residence province, feedback and answers it gives
+  // as the hukou province. Each item is checked; the sound ones are kept
+  // with their state and sent, through the national node, in one
+  // transaction. A query gets its due date here, from the calendar.
+  Result<CollabOutcome> submit_collab(domain::CollabKind kind,
+                                      std::span<const domain::CollabItem> items,
+                                      std::int64_t now_ms);
+  // An item of kind check_notice, birth_registration or query, with its reply.
+  Result<std::optional<CollabEntry>> collab_entry(domain::CollabKind kind, const std::string& id);
+  // Queries this node answers (role answering) or asked, by due date. State
+  // filter "" for all; "open" and "overdue" come from the due index.
+  Result<std::vector<CollabEntry>> queries(store::QueryRole role, const std::string& state,
+                                           std::size_t limit);
+  // Every version of a record this node holds, oldest first (empty: unknown).
+  Result<std::vector<RecordVersionView>> record_history(const std::string& record_id);
+  // The content of an inbox entry, as JSON for the provincial system.
+  Result<nlohmann::json> inbox_content(const InboxEntry& entry);
+
+  // Statistics (SPEC §2.4). A province's tables at the quarter's snapshot
+  // date, from the records it holds.
+  Result<domain::QuarterlyTables> quarterly_tables(int year, int quarter);
+  // Computes and sends them to the national node (after the snapshot date).
+  Result<Effects> submit_quarterly(int year, int quarter, std::int64_t now_ms);
+  // National: who submitted, on time or late, and the national sum.
+  Result<QuarterlyReport> quarterly_report(int year, int quarter, std::int64_t now_ms);
+  // National: the month's collaboration traffic per province and pair.
+  Result<domain::MonthlySummary> monthly_summary(int year, int month, std::int64_t now_ms);
+
+  const CoreCounters& counters() const { return counters_; }
+  Result<std::uint64_t> held_count();
 
   // An envelope that arrived on the authenticated link to `link_peer`.
   Effects on_envelope(ProvinceCode link_peer, std::string_view bytes, std::int64_t now_ms);
@@ -155,6 +270,17 @@ class NodeCore {
   Result<std::uint64_t> inbox_count();
   // What arrived, in arrival order: entries with seq > after_seq, at most limit.
   Result<std::vector<InboxEntry>> inbox(std::uint64_t after_seq = 0, std::size_t limit = SIZE_MAX);
+  // Entries of one kind ("" = all) after `after_seq`: at most `limit`
+  // matches, looking at no more than `max_scan` entries. `next_after` is
+  // where the next page starts (the last entry looked at), so a filtered
+  // download never skips or repeats an entry.
+  struct InboxPage {
+    std::vector<InboxEntry> entries;
+    std::uint64_t next_after = 0;
+    bool more = false;
+  };
+  Result<InboxPage> inbox_page(const std::string& kind, std::uint64_t after_seq, std::size_t limit,
+                               std::size_t max_scan = 100'000);
 
  private:
   struct InFlight {
@@ -211,7 +337,8 @@ class NodeCore {
   void reroute(std::int64_t now_ms, Effects& fx);
   void update_fallback(std::int64_t now_ms, Effects& fx);
   Result<void> apply_forwarded_replies(store::WriteTxn& txn, wire::Envelope::Reader env,
-                                       std::int64_t now_ms, std::string& whole_reason);
+                                       std::int64_t now_ms, std::string& whole_reason,
+                                       Effects& fx);
   Result<void> apply_evidence(store::WriteTxn& txn, wire::Envelope::Reader env, std::int64_t now_ms,
                               std::string& whole_reason);
   // Refuses a message that failed an identity or signature check: logs a
@@ -220,6 +347,35 @@ class NodeCore {
               const std::string& reason, std::int64_t now_ms, Effects& fx, bool close_link = true);
   void on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
                   std::int64_t now_ms, Effects& fx);
+  // Collaboration items that arrived (or that the national node relays):
+  // faulty ones in `faults`; for a relay with faults nothing is kept and the
+  // sound ones go to `retry_items`.
+  Result<void> apply_collab(store::WriteTxn& txn, wire::Envelope::Reader env, bool relay,
+                            std::int64_t now_ms, std::vector<detail::ItemFault>& faults,
+                            std::vector<std::uint32_t>& retry_items, std::uint32_t& applied,
+                            Effects& fx);
+  // The sender's side of a rejection of collaboration items: faulty ones are
+  // marked rejected (and appear in the inbox), the retry ones are sent again.
+  Result<void> note_rejected_collab(store::WriteTxn& txn, ProvinceCode rejecter,
+                                    domain::CollabKind kind,
+                                    std::optional<wire::Body::Reader> sent_body,
+                                    const wire::Rejection::Reader& rejection, std::int64_t now_ms,
+                                    Effects& fx);
+  // National: a destination refused items this node relayed.
+  Result<void> note_relayed_collab_rejected(store::WriteTxn& txn, domain::CollabKind kind,
+                                            const wire::Rejection::Reader& rejection);
+  Result<void> queue_collab(store::WriteTxn& txn, domain::CollabKind kind, ProvinceCode destination,
+                            const std::vector<domain::CollabItem>& items, std::int64_t now_ms,
+                            Effects& fx, std::string& message_ref_out);
+  Result<void> apply_statistics(store::WriteTxn& txn, wire::Envelope::Reader env,
+                                std::int64_t now_ms, std::string& whole_reason);
+  // Marks open queries past their due date overdue, once each.
+  void check_overdue(std::int64_t now_ms, Effects& fx);
+  // A version just stored at a receiver goes to the inbox when its
+  // predecessor is there, with any held successors; else it is held.
+  Result<void> release_in_order(store::WriteTxn& txn, const std::string& record_id,
+                                std::uint32_t version, std::uint32_t predecessor,
+                                ProvinceCode author, std::uint64_t message_id, Effects& fx);
   void settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t message_id,
               const wire::Rejection::Reader* rejection, std::string_view reply_bytes,
               std::int64_t now_ms, Effects& fx);
@@ -257,6 +413,8 @@ class NodeCore {
   // those past direct_fallback_ms.
   std::map<ProvinceCode, std::int64_t> down_since_;
   std::set<ProvinceCode> fallen_back_;
+  CoreCounters counters_;
+  std::int64_t overdue_checked_day_ = -1;  // the CST day last checked for overdue queries
 };
 
 }  // namespace provnet::core

@@ -112,4 +112,5 @@ template class Decoded<wire::RecordVersion>;
 template class Decoded<wire::SignedDirectory>;
 template class Decoded<wire::Directory>;
 template class Decoded<wire::ExchangeEvidence>;
+template class Decoded<wire::QuarterlyStatistics>;
 }  // namespace provnet::core

@@ -42,7 +42,8 @@ constexpr mdb_mode_t kFileMode = 0600;
 
 constexpr std::array<std::string_view, kTableCount> kTableNames = {
     "meta",      "records",         "record_heads", "outbox", "inbound_dedup",
-    "audit_log", "pending_queries", "inbox",        "staged",
+    "audit_log", "pending_queries", "inbox",        "staged", "collab",
+    "held",      "reports",
 };
 // A Table added to store.hpp without its name here would leave an empty name,
 // which LMDB refuses only at run time.
@@ -475,6 +476,16 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
                                path, bytes.size())};
     }
     std::uint32_t version = keys::read_u32(bytes);
+    if (version >= kOldestUpgradableSchemaVersion && version < kSchemaVersion &&
+        !options.read_only) {
+      // The tables added since were created above; nothing else changed.
+      std::string encoded;
+      keys::append_u32(encoded, kSchemaVersion);
+      if (auto put = setup.put(Table::meta, kSchemaVersionMetaKey, encoded); !put) {
+        return put.error();
+      }
+      version = kSchemaVersion;
+    }
     if (version != kSchemaVersion) {
       return Error{Errc::schema_mismatch,
                    fmt::format("store {} was written with schema version {}, but this provnet "

@@ -30,15 +30,21 @@ enum class Table {
   outbox,           // (destination, seq) -> envelope bytes awaiting acknowledgement
   inbound_dedup,    // (author, message_id) -> acknowledgement bytes sent for it
   audit_log,        // seq -> audit entry
-  pending_queries,  // query_id -> query state
+  pending_queries,  // (role u8, due date YYYYMMDD, query id) -> "": open queries by due date
   inbox,            // arrival seq(u64) -> what arrived, for the provincial system to download
   staged,           // (destination, seq) -> record version waiting to be batched into a message
+  collab,           // (kind u8, item id) -> collaboration item, its reply and state (JSON)
+  held,             // (record_id, version) -> a version that arrived before its predecessor
+  reports,          // (province u8, year u16, quarter u8) -> quarterly tables and their receipt
 };
-inline constexpr int kTableCount = 9;
+inline constexpr int kTableCount = 12;
 std::string_view table_name(Table t);  // the LMDB database name, e.g. "outbox"
 
 // Bumped whenever the layout of keys or values changes incompatibly.
-inline constexpr std::uint32_t kSchemaVersion = 2;  // 2: staged
+// A store of the previous version is upgraded in place when opened
+// read-write (the later versions only added tables).
+inline constexpr std::uint32_t kSchemaVersion = 3;  // 2: staged; 3: collab, held, reports
+inline constexpr std::uint32_t kOldestUpgradableSchemaVersion = 2;
 
 struct StoreOptions {
   std::string path;                           // a directory; created if absent

@@ -335,20 +335,101 @@ Result<void> audit_scan(const ReadTxn& txn, std::uint64_t from_seq, const AuditV
 
 // --- pending_queries -----------------------------------------------------------
 
-Result<void> pending_query_put(WriteTxn& txn, std::string_view query_id, std::string_view bytes) {
-  if (auto ok = check_text_key("a query id", query_id); !ok) return ok.error();
-  return txn.put(Table::pending_queries, query_id, bytes);
+namespace {
+
+std::string due_key(QueryRole role, std::string_view due, std::string_view query_id) {
+  std::string key;
+  keys::append_u8(key, static_cast<std::uint8_t>(role));
+  key.append(due);
+  key.push_back('\0');
+  key.append(query_id);
+  return key;
 }
 
-Result<std::optional<std::string>> pending_query_get(const ReadTxn& txn,
-                                                     std::string_view query_id) {
-  if (auto ok = check_text_key("a query id", query_id); !ok) return ok.error();
-  return get_copy(txn, Table::pending_queries, query_id);
+std::string kind_prefix(std::uint8_t kind) {
+  std::string key;
+  keys::append_u8(key, kind);
+  return key;
 }
 
-Result<bool> pending_query_erase(WriteTxn& txn, std::string_view query_id) {
+std::string report_key(std::uint8_t province, std::uint16_t year, std::uint8_t quarter) {
+  std::string key;
+  keys::append_u8(key, province);
+  keys::append_u8(key, static_cast<std::uint8_t>(year >> 8));
+  keys::append_u8(key, static_cast<std::uint8_t>(year & 0xff));
+  keys::append_u8(key, quarter);
+  return key;
+}
+
+}  // namespace
+
+Result<void> due_index_put(WriteTxn& txn, QueryRole role, std::string_view due_yyyymmdd,
+                           std::string_view query_id) {
   if (auto ok = check_text_key("a query id", query_id); !ok) return ok.error();
-  return txn.erase(Table::pending_queries, query_id);
+  return txn.put(Table::pending_queries, due_key(role, due_yyyymmdd, query_id), "");
+}
+
+Result<bool> due_index_erase(WriteTxn& txn, QueryRole role, std::string_view due_yyyymmdd,
+                             std::string_view query_id) {
+  if (auto ok = check_text_key("a query id", query_id); !ok) return ok.error();
+  return txn.erase(Table::pending_queries, due_key(role, due_yyyymmdd, query_id));
+}
+
+Result<void> due_index_scan(const ReadTxn& txn, QueryRole role, const DueVisitor& visit) {
+  std::string prefix;
+  keys::append_u8(prefix, static_cast<std::uint8_t>(role));
+  return txn.scan(Table::pending_queries, prefix, [&](std::string_view key, std::string_view) {
+    std::string_view rest = key.substr(1);
+    auto nul = rest.find('\0');
+    if (nul == std::string_view::npos) return true;
+    return visit(rest.substr(0, nul), rest.substr(nul + 1));
+  });
+}
+
+Result<void> collab_put(WriteTxn& txn, std::uint8_t kind, std::string_view item_id,
+                        std::string_view bytes) {
+  if (auto ok = check_text_key("an item id", item_id); !ok) return ok.error();
+  return txn.put(Table::collab, kind_prefix(kind) + std::string(item_id), bytes);
+}
+
+Result<std::optional<std::string>> collab_get(const ReadTxn& txn, std::uint8_t kind,
+                                              std::string_view item_id) {
+  if (auto ok = check_text_key("an item id", item_id); !ok) return ok.error();
+  return get_copy(txn, Table::collab, kind_prefix(kind) + std::string(item_id));
+}
+
+Result<void> collab_scan(const ReadTxn& txn, std::uint8_t kind, const CollabVisitor& visit) {
+  return txn.scan(Table::collab, kind_prefix(kind),
+                  [&](std::string_view key, std::string_view value) {
+                    return visit(key.substr(1), value);
+                  });
+}
+
+Result<void> held_put(WriteTxn& txn, std::string_view record_id, std::uint32_t version,
+                      std::string_view bytes) {
+  if (auto ok = check_text_key("a record id", record_id); !ok) return ok.error();
+  return txn.put(Table::held, keys::record_version(record_id, version), bytes);
+}
+
+Result<std::optional<std::string>> held_get(const ReadTxn& txn, std::string_view record_id,
+                                            std::uint32_t version) {
+  if (auto ok = check_text_key("a record id", record_id); !ok) return ok.error();
+  return get_copy(txn, Table::held, keys::record_version(record_id, version));
+}
+
+Result<bool> held_erase(WriteTxn& txn, std::string_view record_id, std::uint32_t version) {
+  if (auto ok = check_text_key("a record id", record_id); !ok) return ok.error();
+  return txn.erase(Table::held, keys::record_version(record_id, version));
+}
+
+Result<void> report_put(WriteTxn& txn, std::uint8_t province, std::uint16_t year,
+                        std::uint8_t quarter, std::string_view bytes) {
+  return txn.put(Table::reports, report_key(province, year, quarter), bytes);
+}
+
+Result<std::optional<std::string>> report_get(const ReadTxn& txn, std::uint8_t province,
+                                              std::uint16_t year, std::uint8_t quarter) {
+  return get_copy(txn, Table::reports, report_key(province, year, quarter));
 }
 
 }  // namespace provnet::store

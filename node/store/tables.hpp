@@ -132,11 +132,44 @@ Result<std::optional<std::string>> audit_get(const ReadTxn& txn, std::uint64_t s
 using AuditVisitor = std::function<bool(std::uint64_t seq, std::string_view bytes)>;
 Result<void> audit_scan(const ReadTxn& txn, std::uint64_t from_seq, const AuditVisitor& visit);
 
-// --- pending_queries: query id -> query state -------------------------------
+// --- pending_queries: open queries by due date ------------------------------
+// An index, per role (the node answers the query, or asked it), of the
+// queries not yet answered, in due-date order; the query itself lives in
+// the collab table.
 
-Result<void> pending_query_put(WriteTxn& txn, std::string_view query_id, std::string_view bytes);
-Result<std::optional<std::string>> pending_query_get(const ReadTxn& txn, std::string_view query_id);
-// Returns whether the query was there.
-Result<bool> pending_query_erase(WriteTxn& txn, std::string_view query_id);
+enum class QueryRole : std::uint8_t { answering = 0, asking = 1 };
+
+Result<void> due_index_put(WriteTxn& txn, QueryRole role, std::string_view due_yyyymmdd,
+                           std::string_view query_id);
+Result<bool> due_index_erase(WriteTxn& txn, QueryRole role, std::string_view due_yyyymmdd,
+                             std::string_view query_id);
+// Visits (due date, query id) in due-date order; return false to stop.
+using DueVisitor = std::function<bool(std::string_view due, std::string_view query_id)>;
+Result<void> due_index_scan(const ReadTxn& txn, QueryRole role, const DueVisitor& visit);
+
+// --- collab: collaboration items by (kind, id) ----------------------------
+
+Result<void> collab_put(WriteTxn& txn, std::uint8_t kind, std::string_view item_id,
+                        std::string_view bytes);
+Result<std::optional<std::string>> collab_get(const ReadTxn& txn, std::uint8_t kind,
+                                              std::string_view item_id);
+// Visits every item of `kind` in id order; return false to stop.
+using CollabVisitor = std::function<bool(std::string_view item_id, std::string_view bytes)>;
+Result<void> collab_scan(const ReadTxn& txn, std::uint8_t kind, const CollabVisitor& visit);
+
+// --- held: record versions waiting for their predecessor ------------------
+
+Result<void> held_put(WriteTxn& txn, std::string_view record_id, std::uint32_t version,
+                      std::string_view bytes);
+Result<std::optional<std::string>> held_get(const ReadTxn& txn, std::string_view record_id,
+                                            std::uint32_t version);
+Result<bool> held_erase(WriteTxn& txn, std::string_view record_id, std::uint32_t version);
+
+// --- reports: quarterly tables by (province, year, quarter) ---------------
+
+Result<void> report_put(WriteTxn& txn, std::uint8_t province, std::uint16_t year,
+                        std::uint8_t quarter, std::string_view bytes);
+Result<std::optional<std::string>> report_get(const ReadTxn& txn, std::uint8_t province,
+                                              std::uint16_t year, std::uint8_t quarter);
 
 }  // namespace provnet::store

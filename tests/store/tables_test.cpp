@@ -268,17 +268,51 @@ TEST_F(TablesTest, AuditSeqCountsFromOneAcrossTxnsAndRestarts) {
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{255, 256, 257, 258}));
 }
 
-// --- pending queries -----------------------------------------------------------
+// --- due index, collab, held, reports --------------------------------------------
 
-TEST_F(TablesTest, PendingQueriesPutGetErase) {
+TEST_F(TablesTest, DueIndexListsOpenQueriesByDueDatePerRole) {
   auto txn = write();
-  PROVNET_ASSERT_OK(pending_query_put(txn, "q-1", "state"));
-  PROVNET_ASSERT_OK(pending_query_put(txn, "q-1", "state-2"));
-  EXPECT_EQ(take(pending_query_get(txn, "q-1")), "state-2");
-  EXPECT_FALSE(take(pending_query_get(txn, "q-2")).has_value());
-  EXPECT_TRUE(take(pending_query_erase(txn, "q-1")));
-  EXPECT_FALSE(take(pending_query_erase(txn, "q-1")));
-  EXPECT_EQ(pending_query_get(txn, "").error().code, Errc::invalid_input);
+  PROVNET_ASSERT_OK(due_index_put(txn, QueryRole::answering, "20260310", "31-b"));
+  PROVNET_ASSERT_OK(due_index_put(txn, QueryRole::answering, "20260302", "31-z"));
+  PROVNET_ASSERT_OK(due_index_put(txn, QueryRole::answering, "20260310", "31-a"));
+  PROVNET_ASSERT_OK(due_index_put(txn, QueryRole::asking, "20260101", "44-1"));
+  std::vector<std::string> seen;
+  PROVNET_ASSERT_OK(due_index_scan(txn, QueryRole::answering, [&](auto due, auto id) {
+    seen.push_back(std::string(due) + "/" + std::string(id));
+    return true;
+  }));
+  EXPECT_EQ(seen, (std::vector<std::string>{"20260302/31-z", "20260310/31-a", "20260310/31-b"}));
+  EXPECT_TRUE(take(due_index_erase(txn, QueryRole::answering, "20260302", "31-z")));
+  EXPECT_FALSE(take(due_index_erase(txn, QueryRole::answering, "20260302", "31-z")));
+  EXPECT_EQ(due_index_put(txn, QueryRole::asking, "20260101", "").error().code,
+            Errc::invalid_input);
+}
+
+TEST_F(TablesTest, CollabItemsAreKeptPerKind) {
+  auto txn = write();
+  PROVNET_ASSERT_OK(collab_put(txn, 0, "31-1", "notice"));
+  PROVNET_ASSERT_OK(collab_put(txn, 4, "31-1", "query"));
+  EXPECT_EQ(take(collab_get(txn, 0, "31-1")), "notice");
+  EXPECT_EQ(take(collab_get(txn, 4, "31-1")), "query");
+  EXPECT_FALSE(take(collab_get(txn, 2, "31-1")).has_value());
+  std::vector<std::string> ids;
+  PROVNET_ASSERT_OK(collab_scan(txn, 4, [&](auto id, auto) {
+    ids.emplace_back(id);
+    return true;
+  }));
+  EXPECT_EQ(ids, std::vector<std::string>{"31-1"});
+}
+
+TEST_F(TablesTest, HeldVersionsAndReports) {
+  auto txn = write();
+  PROVNET_ASSERT_OK(held_put(txn, "44-1", 3, "from 44"));
+  EXPECT_EQ(take(held_get(txn, "44-1", 3)), "from 44");
+  EXPECT_FALSE(take(held_get(txn, "44-1", 2)).has_value());
+  EXPECT_TRUE(take(held_erase(txn, "44-1", 3)));
+  PROVNET_ASSERT_OK(report_put(txn, 44, 2026, 1, "q1"));
+  PROVNET_ASSERT_OK(report_put(txn, 44, 2026, 2, "q2"));
+  EXPECT_EQ(take(report_get(txn, 44, 2026, 1)), "q1");
+  EXPECT_FALSE(take(report_get(txn, 31, 2026, 1)).has_value());
 }
 
 // --- one event, several tables --------------------------------------------------
