@@ -95,4 +95,68 @@ struct CaCrlOptions {
 };
 int run_ca_crl(const CaCrlOptions& options);
 
+// provctl commands that talk to a running node's HTTP API (provctl_api.cpp).
+// Exit status: 0 done, 1 the node answered with an error (4xx/5xx; its
+// message and problems are printed), 2 a usage error or no connection.
+struct ApiOptions {
+  std::string url = "http://127.0.0.1:18000";  // --api, or PROVNET_API
+  std::string operator_id;                     // --operator, or PROVNET_OPERATOR: X-Operator-Id
+  std::string certificate;                     // --cert: client certificate (https)
+  std::string private_key;                     // --key
+  std::string ca;  // --ca: CAs of the server's certificate; "" = the system's
+};
+
+struct StatusOptions {
+  bool json = false;
+};
+int run_api_status(const ApiOptions& api, const StatusOptions& options);
+
+// POST /v1/<kind> with a file. 0 every item accepted or unchanged, 1 some
+// rejected, 2 the request failed or the file cannot be read.
+struct SubmitOptions {
+  std::string kind;  // records, check-notices, ..., answers
+  std::string path;
+  std::string reason;       // X-Change-Reason
+  std::string change_kind;  // X-Change-Kind (records only)
+};
+int run_api_submit(const ApiOptions& api, const SubmitOptions& options);
+
+struct InboxOptions {
+  std::string kind;  // "" = every kind
+  std::string cursor_file;
+  std::optional<std::uint64_t> after;
+  std::uint64_t limit = 1000;  // entries per page
+  std::string out;             // "" = standard output
+};
+int run_api_inbox(const ApiOptions& api, const InboxOptions& options);
+
+struct QueriesOptions {
+  std::string role;   // answering | asking | ""
+  std::string state;  // open | overdue | answered | answered_late | ""
+  bool json = false;
+};
+int run_api_queries(const ApiOptions& api, const QueriesOptions& options);
+
+struct QuarterlyReportOptions {
+  int year = 0;
+  int quarter = 0;
+  bool submit = false;  // POST: send it to the national node
+  bool json = false;
+};
+int run_api_report_quarterly(const ApiOptions& api, const QuarterlyReportOptions& options);
+
+struct MonthlyReportOptions {
+  int year = 0;
+  int month = 0;
+  bool csv = false;
+  bool json = false;
+};
+int run_api_report_monthly(const ApiOptions& api, const MonthlyReportOptions& options);
+
+struct RecordOptions {
+  std::string id;
+  bool json = false;
+};
+int run_api_record(const ApiOptions& api, const RecordOptions& options);
+
 }  // namespace provnet::app

@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include "app/provctl_commands.hpp"
 
@@ -125,6 +126,115 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3650))
       ->capture_default_str();
 
+  // Commands over a running node's HTTP API: each takes the same connection
+  // options.
+  ApiOptions api;
+  auto add_api_options = [&api](CLI::App* command) {
+    command
+        ->add_option("--api", api.url,
+                     "the node's HTTP API, http:// or https:// (env PROVNET_API; province NN "
+                     "listens on 127.0.0.1:18000+NN in the reference configuration)")
+        ->envname("PROVNET_API")
+        ->capture_default_str();
+    command
+        ->add_option("--operator", api.operator_id,
+                     "operator id, sent as X-Operator-Id; required to POST (env PROVNET_OPERATOR)")
+        ->envname("PROVNET_OPERATOR");
+    command->add_option("--cert", api.certificate, "client certificate (PEM), for https")
+        ->check(CLI::ExistingFile);
+    command->add_option("--key", api.private_key, "the client certificate's key (PEM)")
+        ->check(CLI::ExistingFile);
+    command
+        ->add_option("--ca", api.ca,
+                     "CA certificates (PEM) the server's certificate must chain to; default: the "
+                     "system's, and then the certificate must name the host")
+        ->check(CLI::ExistingFile);
+  };
+  const std::string api_exit =
+      "; exit 0 done, 1 the node answered an error, 2 usage or no connection";
+
+  StatusOptions status;
+  auto* st = app.add_subcommand(
+      "status", "a node's links, pending messages, counts and directory" + api_exit);
+  add_api_options(st);
+  st->add_flag("--json", status.json, "print the node's JSON as it is");
+
+  SubmitOptions submit;
+  auto* su = app.add_subcommand(
+      "submit",
+      "POST a file of items to the node; exit 0 all accepted or unchanged, 1 some rejected, 2 "
+      "the request failed or the file cannot be read");
+  add_api_options(su);
+  su->add_option("KIND", submit.kind,
+                 "records, check-notices, check-feedbacks, birth-registrations, birth-feedbacks, "
+                 "queries or answers")
+      ->required()
+      ->check(CLI::IsMember({"records", "check-notices", "check-feedbacks", "birth-registrations",
+                             "birth-feedbacks", "queries", "answers"}));
+  su->add_option("FILE", submit.path,
+                 ".ndjson/.jsonl (application/x-ndjson), .json (application/json) or, for "
+                 "records, .csv (text/csv)")
+      ->required();
+  su->add_option("--reason", submit.reason, "why, sent as X-Change-Reason");
+  su->add_option("--change", submit.change_kind,
+                 "the kind of change, sent as X-Change-Kind "
+                 "(records only)");
+
+  InboxOptions inbox;
+  std::uint64_t inbox_after = 0;
+  auto* ib = app.add_subcommand(
+      "inbox",
+      "download what arrived, as NDJSON, page by page until the node has no more" + api_exit);
+  add_api_options(ib);
+  ib->add_option("--kind", inbox.kind,
+                 "only this kind: record, rejected, check_notice, check_feedback, "
+                 "birth_registration, birth_feedback, query, answer");
+  ib->add_option("--cursor-file", inbox.cursor_file,
+                 "start from the cursor in this file and advance it after each page, so an "
+                 "interrupted download resumes with nothing skipped or repeated");
+  auto* after_option = ib->add_option("--after", inbox_after,
+                                      "start after this cursor (default: the cursor file's, "
+                                      "else 0)");
+  ib->add_option("--limit", inbox.limit, "entries per page")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  ib->add_option("--out", inbox.out, "append entries to this file (made 0600; default: stdout)");
+
+  QueriesOptions queries;
+  auto* qu = app.add_subcommand("queries", "verification queries, by due date" + api_exit);
+  add_api_options(qu);
+  qu->add_option("--role", queries.role, "answering (asked of this node) or asking")
+      ->check(CLI::IsMember({"answering", "asking"}));
+  qu->add_option("--state", queries.state, "open, overdue, answered or answered_late")
+      ->check(CLI::IsMember({"open", "overdue", "answered", "answered_late"}));
+  qu->add_flag("--json", queries.json, "print the node's JSON as it is");
+
+  auto* reports = app.add_subcommand("reports", "the node's statistics reports");
+  reports->require_subcommand(1);
+  QuarterlyReportOptions quarterly;
+  auto* rq = reports->add_subcommand(
+      "quarterly",
+      "the quarterly statistics (--submit: send them to the national node)" + api_exit);
+  add_api_options(rq);
+  rq->add_option("--year", quarterly.year, "e.g. 2026")->required()->check(CLI::Range(2000, 2100));
+  rq->add_option("--quarter", quarterly.quarter, "1 to 4")->required()->check(CLI::Range(1, 4));
+  rq->add_flag("--submit", quarterly.submit, "POST: make and send the report (needs --operator)");
+  rq->add_flag("--json", quarterly.json, "print the node's JSON as it is");
+  MonthlyReportOptions monthly;
+  auto* rm = reports->add_subcommand("monthly", "the monthly summary" + api_exit);
+  add_api_options(rm);
+  rm->add_option("--year", monthly.year, "e.g. 2026")->required()->check(CLI::Range(2000, 2100));
+  rm->add_option("--month", monthly.month, "1 to 12")->required()->check(CLI::Range(1, 12));
+  auto* monthly_csv = rm->add_flag("--csv", monthly.csv, "as CSV, from the node");
+  rm->add_flag("--json", monthly.json, "print the node's JSON as it is")->excludes(monthly_csv);
+
+  RecordOptions record;
+  auto* rc = app.add_subcommand("record",
+                                "a record's history: every version, who sent it, why" + api_exit);
+  add_api_options(rc);
+  rc->add_option("ID", record.id, "the record id, e.g. 44-2026-000000123")->required();
+  rc->add_flag("--json", record.json, "print the node's JSON as it is");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -141,6 +251,16 @@ int main(int argc, char** argv) {
     if (cr->parsed()) return run_ca_revoke(ca_revoke);
     if (cl->parsed()) return run_ca_list(ca_list);
     if (cc->parsed()) return run_ca_crl(ca_crl);
+    if (st->parsed()) return run_api_status(api, status);
+    if (su->parsed()) return run_api_submit(api, submit);
+    if (ib->parsed()) {
+      if (after_option->count() > 0) inbox.after = inbox_after;
+      return run_api_inbox(api, inbox);
+    }
+    if (qu->parsed()) return run_api_queries(api, queries);
+    if (rq->parsed()) return run_api_report_quarterly(api, quarterly);
+    if (rm->parsed()) return run_api_report_monthly(api, monthly);
+    if (rc->parsed()) return run_api_record(api, record);
   } catch (const std::exception& e) {
     std::cerr << "provctl: " << e.what() << '\n';
   }
