@@ -19,10 +19,6 @@ admin::HttpResponse json_response(unsigned status, const ordered_json& body) {
                              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
-admin::HttpResponse error_response(unsigned status, const std::string& message) {
-  return json_response(status, ordered_json{{"error", message}});
-}
-
 ordered_json problem_json(const domain::RecordProblem& p) {
   return ordered_json{{"field", p.field},
                       {"wis_field", p.wis_field},
@@ -31,35 +27,238 @@ ordered_json problem_json(const domain::RecordProblem& p) {
                       {"message", p.message}};
 }
 
+admin::HttpResponse error_response(unsigned status, const std::string& message,
+                                   const std::vector<domain::RecordProblem>& problems = {}) {
+  ordered_json body{{"error", message}};
+  if (!problems.empty()) {
+    ordered_json list = ordered_json::array();
+    for (const auto& p : problems) list.push_back(problem_json(p));
+    body["problems"] = std::move(list);
+  }
+  return json_response(status, body);
+}
+
+// A query parameter that is missing or wrong, as a problem.
+domain::RecordProblem parameter_problem(std::string name, std::string found, std::string expected) {
+  std::string message = fmt::format("query parameter {}: {}; expected {}", name,
+                                    found.empty() ? "missing" : "found \"" + found + "\"",
+                                    expected);
+  return domain::RecordProblem{std::move(name), "", std::move(found), std::move(expected),
+                               std::move(message)};
+}
+
 std::string code_text(domain::ProvinceCode c) {
   return std::string(domain::province_code_text(c));
 }
 
-// "after=10&limit=5" -> value of `key`, if present and a number.
-std::optional<std::uint64_t> query_number(const std::string& query, std::string_view key,
-                                          std::string& bad) {
-  std::size_t pos = 0;
-  while (pos <= query.size()) {
-    std::size_t amp = query.find('&', pos);
-    std::string_view part(query.data() + pos,
-                          (amp == std::string::npos ? query.size() : amp) - pos);
-    if (part.substr(0, key.size()) == key && part.size() > key.size() && part[key.size()] == '=') {
-      std::string_view v = part.substr(key.size() + 1);
-      std::uint64_t n = 0;
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc() || p != v.data() + v.size()) {
-        bad = fmt::format("query parameter {}: \"{}\" is not a whole number", key, v);
-        return std::nullopt;
+std::string percent_decode(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() + 0 && i + 2 <= in.size() - 1 + 1) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(in.data() + i + 1, in.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == in.data() + i + 3) {
+        out.push_back(static_cast<char>(v));
+        i += 2;
+        continue;
       }
-      return n;
     }
-    if (amp == std::string::npos) break;
-    pos = amp + 1;
+    out.push_back(in[i] == '+' ? ' ' : in[i]);
+  }
+  return out;
+}
+
+// Query parameters; unknown ones are refused, so a typo ("afer=") is not
+// silently ignored.
+class QueryParams {
+ public:
+  QueryParams(const std::string& query, std::initializer_list<std::string_view> known) {
+    std::size_t pos = 0;
+    while (pos < query.size()) {
+      std::size_t amp = query.find('&', pos);
+      std::string_view part(query.data() + pos,
+                            (amp == std::string::npos ? query.size() : amp) - pos);
+      if (!part.empty()) {
+        auto eq = part.find('=');
+        std::string key = percent_decode(part.substr(0, eq));
+        std::string value = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
+        if (std::find(known.begin(), known.end(), key) == known.end()) {
+          std::string names;
+          for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+          problems_.push_back(parameter_problem(
+              key.size() > 30 ? key.substr(0, 30) : key, "an unknown parameter",
+              names.empty() ? "no parameters" : "one of " + names));
+        } else {
+          values_[key] = value;
+        }
+      }
+      if (amp == std::string::npos) break;
+      pos = amp + 1;
+    }
+  }
+  std::string text(const std::string& key, std::string fallback = "") const {
+    auto it = values_.find(key);
+    return it == values_.end() ? fallback : it->second;
+  }
+  bool has(const std::string& key) const { return values_.count(key) > 0; }
+  // A whole number in [min, max]; `fallback` when absent (nullopt: required).
+  std::optional<std::uint64_t> number(const std::string& key, std::optional<std::uint64_t> fallback,
+                                      std::uint64_t min, std::uint64_t max) {
+    auto it = values_.find(key);
+    if (it == values_.end()) {
+      if (!fallback) {
+        problems_.push_back(
+            parameter_problem(key, "", fmt::format("a whole number from {} to {}", min, max)));
+      }
+      return fallback;
+    }
+    std::uint64_t n = 0;
+    const std::string& v = it->second;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
+      problems_.push_back(parameter_problem(key, v.size() > 30 ? v.substr(0, 30) : v,
+                                            fmt::format("a whole number from {} to {}", min, max)));
+      return std::nullopt;
+    }
+    return n;
+  }
+  // One of `allowed` (or `fallback` when absent).
+  std::string choice(const std::string& key, std::initializer_list<std::string_view> allowed,
+                     std::string fallback) {
+    auto it = values_.find(key);
+    if (it == values_.end()) return fallback;
+    if (std::find(allowed.begin(), allowed.end(), it->second) != allowed.end()) return it->second;
+    std::string names;
+    for (std::string_view a : allowed) names += (names.empty() ? "" : ", ") + std::string(a);
+    problems_.push_back(parameter_problem(
+        key, it->second.size() > 30 ? it->second.substr(0, 30) : it->second, "one of " + names));
+    return fallback;
+  }
+  const std::vector<domain::RecordProblem>& problems() const { return problems_; }
+  admin::HttpResponse error() const {
+    return error_response(400, "bad query parameters: " + problems_.front().message, problems_);
+  }
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::vector<domain::RecordProblem> problems_;
+};
+
+// The collaboration resources: path segment and kind.
+struct CollabResource {
+  std::string_view segment;
+  domain::CollabKind kind;
+};
+constexpr CollabResource kCollabResources[] = {
+    {"check-notices", domain::CollabKind::check_notice},
+    {"check-feedbacks", domain::CollabKind::check_feedback},
+    {"birth-registrations", domain::CollabKind::birth_registration},
+    {"birth-feedbacks", domain::CollabKind::birth_feedback},
+    {"queries", domain::CollabKind::query},
+    {"answers", domain::CollabKind::answer},
+};
+
+std::optional<domain::CollabKind> collab_resource(std::string_view segment) {
+  for (const auto& r : kCollabResources) {
+    if (r.segment == segment) return r.kind;
   }
   return std::nullopt;
 }
 
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t pos = 1;
+  while (pos <= path.size()) {
+    std::size_t slash = path.find('/', pos);
+    std::string part = path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+    out.push_back(percent_decode(part));
+    if (slash == std::string::npos) break;
+    pos = slash + 1;
+  }
+  return out;
+}
+
+std::string media_type(const admin::HttpRequest& request) {
+  std::string type = request.content_type.substr(0, request.content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  return type;
+}
+
+bool is_ndjson(const std::string& type) {
+  return type.empty() || type == "application/x-ndjson" || type == "application/jsonl" ||
+         type == "application/ndjson";
+}
+
+std::optional<std::string> header(const admin::HttpRequest& request, const std::string& name) {
+  auto h = request.headers.find(name);
+  if (h == request.headers.end()) return std::nullopt;
+  return h->second;
+}
+
+// The operator every change names (SPEC §2.1: who changed what, when).
+std::optional<admin::HttpResponse> require_operator(const admin::HttpRequest& request,
+                                                    std::string& operator_id) {
+  auto op = header(request, "x-operator-id");
+  if (!op || op->empty() || op->size() > 64) {
+    return error_response(
+        400, "X-Operator-Id header: missing or longer than 64 bytes; every change names its operator",
+        {domain::RecordProblem{"X-Operator-Id", "", op ? fmt::format("{} bytes", op->size()) : "missing",
+                               "the operator's id, 1 to 64 bytes", "every change names its operator"}});
+  }
+  operator_id = *op;
+  return std::nullopt;
+}
+
+ordered_json batch_body(std::size_t accepted, std::size_t unchanged, std::size_t rejected,
+                        ordered_json items) {
+  return ordered_json{{"accepted", accepted},
+                      {"unchanged", unchanged},
+                      {"rejected", rejected},
+                      {"items", std::move(items)}};
+}
+
+std::string date_of_ms(std::int64_t ms) {
+  return domain::Date::from_unix_ms_cst(ms).yyyymmdd();
+}
+
+ordered_json query_view(const core::CollabEntry& e) {
+  ordered_json q{{"query_id", e.item.id},
+                 {"query_kind", e.item.query_kind},
+                 {"record_id", e.item.record_id},
+                 {"asking", e.item.residence_province},
+                 {"answering", e.item.hukou_province},
+                 {"asked_date", e.item.date},
+                 {"due_date", e.item.due_date},
+                 {"state", e.state}};
+  if (e.reply) q["answered_date"] = e.reply->date;
+  return q;
+}
+
 }  // namespace
+
+const std::vector<Route>& api_routes() {
+  static const std::vector<Route> routes = [] {
+    std::vector<Route> r{
+        {"GET", "/healthz"},
+        {"GET", "/v1/health"},
+        {"GET", "/metrics"},
+        {"GET", "/v1/status"},
+        {"POST", "/v1/records"},
+        {"GET", "/v1/records/{id}"},
+        {"GET", "/v1/inbox"},
+        {"GET", "/v1/reports/quarterly"},
+        {"POST", "/v1/reports/quarterly"},
+        {"GET", "/v1/reports/monthly"},
+    };
+    for (const auto& c : kCollabResources) {
+      r.push_back({"POST", "/v1/" + std::string(c.segment)});
+      if (!domain::is_reply(c.kind)) r.push_back({"GET", "/v1/" + std::string(c.segment) + "/{id}"});
+    }
+    r.push_back({"GET", "/v1/queries"});
+    return r;
+  }();
+  return routes;
+}
 
 HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t now_ms) {
   std::string path = request.target;
@@ -68,26 +267,87 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
     query = path.substr(q + 1);
     path.resize(q);
   }
-  if (path == "/v1/health" && request.method == "GET") {
-    return {json_response(200, ordered_json{{"status", "ok"}, {"node", code_text(config_.code)}}),
-            {}};
+  const std::vector<std::string> parts = split_path(path);
+  const std::string& method = request.method;
+  auto done = [&](HandledRequest r) {
+    ++responses_[r.response.status];
+    return r;
+  };
+  auto only = [&](std::initializer_list<std::string_view> methods) -> std::optional<HandledRequest> {
+    for (std::string_view m : methods) {
+      if (m == method) return std::nullopt;
+    }
+    std::string allowed;
+    for (std::string_view m : methods) allowed += (allowed.empty() ? "" : ", ") + std::string(m);
+    return HandledRequest{
+        error_response(405, fmt::format("{} takes {}, not {}", path, allowed, method)), {}};
+  };
+  auto no_params = [&](std::initializer_list<std::string_view> known) {
+    return QueryParams(query, known);
+  };
+
+  if (path == "/healthz" || path == "/v1/health") {
+    if (auto e = only({"GET"})) return done(std::move(*e));
+    return done({json_response(200, ordered_json{{"status", "ok"}, {"node", code_text(config_.code)}}),
+                 {}});
   }
-  if (path == "/v1/status" && request.method == "GET") return {status(), {}};
-  if (path == "/v1/inbox" && request.method == "GET") return {inbox(query), {}};
-  if (path == "/v1/records" && request.method == "POST") return post_records(request, now_ms);
-  if (path == "/v1/health" || path == "/v1/status" || path == "/v1/inbox" ||
-      path == "/v1/records") {
-    return {error_response(405, fmt::format("{} does not take {}", path, request.method)), {}};
+  if (path == "/metrics") {
+    if (auto e = only({"GET"})) return done(std::move(*e));
+    return done({metrics(), {}});
   }
-  return {error_response(404, fmt::format("no endpoint {}; see /v1/health, /v1/status, "
-                                          "/v1/records, /v1/inbox",
-                                          path)),
-          {}};
+  if (parts.size() >= 2 && parts[0] == "v1") {
+    const std::string& res = parts[1];
+    if (parts.size() == 2 && res == "status") {
+      if (auto e = only({"GET"})) return done(std::move(*e));
+      return done({status(), {}});
+    }
+    if (parts.size() == 2 && res == "inbox") {
+      if (auto e = only({"GET"})) return done(std::move(*e));
+      return done({inbox(query), {}});
+    }
+    if (parts.size() == 2 && res == "records") {
+      if (auto e = only({"POST"})) return done(std::move(*e));
+      return done(post_records(request, now_ms));
+    }
+    if (parts.size() == 3 && res == "records") {
+      if (auto e = only({"GET"})) return done(std::move(*e));
+      return done({record_history(parts[2]), {}});
+    }
+    if (parts.size() == 3 && res == "reports" && parts[2] == "quarterly") {
+      if (auto e = only({"GET", "POST"})) return done(std::move(*e));
+      return done(quarterly(request, query, now_ms));
+    }
+    if (parts.size() == 3 && res == "reports" && parts[2] == "monthly") {
+      if (auto e = only({"GET"})) return done(std::move(*e));
+      return done({monthly(query, now_ms), {}});
+    }
+    if (auto kind = collab_resource(res)) {
+      if (parts.size() == 2) {
+        if (*kind == domain::CollabKind::query) {
+          if (auto e = only({"GET", "POST"})) return done(std::move(*e));
+          if (method == "GET") return done({queries(query), {}});
+        } else if (auto e = only({"POST"})) {
+          return done(std::move(*e));
+        }
+        return done(post_collab(*kind, request, now_ms));
+      }
+      if (parts.size() == 3 && !domain::is_reply(*kind)) {
+        if (auto e = only({"GET"})) return done(std::move(*e));
+        return done({get_collab(*kind, parts[2]), {}});
+      }
+    }
+  }
+  (void)no_params;
+  std::string list;
+  for (const Route& r : api_routes()) list += (list.empty() ? "" : ", ") + r.method + " " + r.path;
+  return done({error_response(404, fmt::format("no endpoint {}; the API has: {}", path, list)), {}});
 }
 
 HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int64_t now_ms) {
+  std::string operator_id;
+  if (auto e = require_operator(request, operator_id)) return {std::move(*e), {}};
   std::vector<domain::RecordItem> items;
-  std::string type = request.content_type.substr(0, request.content_type.find(';'));
+  const std::string type = media_type(request);
   if (type == "application/json") {
     auto doc = domain::read_json_document(request.body);
     if (!doc) return {error_response(400, doc.error().message), {}};
@@ -95,11 +355,11 @@ HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int
   } else if (type == "text/csv") {
     std::istringstream in(request.body);
     domain::CsvReader reader(in);
-    auto header = reader.read_header();
-    if (!header) return {error_response(400, header.error().message), {}};
+    auto header_ok = reader.read_header();
+    if (!header_ok) return {error_response(400, header_ok.error().message), {}};
     domain::RecordItem item;
     while (reader.next(item)) items.push_back(std::move(item));
-  } else if (type.empty() || type == "application/x-ndjson" || type == "application/jsonl") {
+  } else if (is_ndjson(type)) {
     std::istringstream in(request.body);
     domain::NdjsonReader reader(in);
     domain::RecordItem item;
@@ -110,57 +370,155 @@ HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int
                                             request.content_type)),
             {}};
   }
+  if (items.empty()) {
+    return {error_response(400, "the body holds no records; send at least one"), {}};
+  }
 
   // Reading problems are reported as they are; the rest goes to the core,
   // which validates against this node's clock and stores in one transaction.
+  core::ChangeMeta meta;
+  meta.operator_id = operator_id;
+  if (auto r = header(request, "x-change-reason")) meta.reason = *r;
+  const std::string batch_change = header(request, "x-change-kind").value_or("");
   std::vector<domain::MigrantRecord> records;
+  std::vector<core::RecordChange> changes;
   std::vector<std::size_t> submitted_index(items.size(), SIZE_MAX);
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (items[i].record && items[i].problems.empty()) {
       submitted_index[i] = records.size();
       records.push_back(*items[i].record);
+      changes.push_back(core::RecordChange{
+          items[i].change.empty() ? batch_change : items[i].change, items[i].change_reason});
     }
   }
-  core::ChangeMeta meta;
-  if (auto h = request.headers.find("x-operator-id"); h != request.headers.end())
-    meta.operator_id = h->second;
-  if (auto h = request.headers.find("x-change-reason"); h != request.headers.end())
-    meta.reason = h->second;
-  auto outcome = core_.submit_records(records, meta, now_ms);
+  auto outcome = core_.submit_records(records, changes, meta, now_ms);
   if (!outcome) {
     return {error_response(503, "nothing was accepted: " + outcome.error().message), {}};
   }
   ordered_json results = ordered_json::array();
   std::size_t accepted = 0, unchanged = 0, rejected = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    ordered_json r{{"line", items[i].line}, {"record_id", items[i].record_id}};
+    ordered_json r{{"line", items[i].line}, {"id", items[i].record_id}};
+    std::vector<domain::RecordProblem> problems;
     if (submitted_index[i] == SIZE_MAX) {
-      ordered_json problems = ordered_json::array();
-      for (const auto& p : items[i].problems) problems.push_back(problem_json(p));
-      r["status"] = "rejected";
-      r["errors"] = std::move(problems);
-      ++rejected;
+      problems = items[i].problems;
     } else {
       const core::SubmittedItem& s = outcome->items[submitted_index[i]];
-      if (!s.accepted()) {
-        ordered_json problems = ordered_json::array();
-        for (const auto& e : s.errors) problems.push_back(problem_json(domain::problem_from(e)));
-        r["status"] = "rejected";
-        r["errors"] = std::move(problems);
-        ++rejected;
-      } else {
+      for (const auto& e : s.errors) problems.push_back(domain::problem_from(e));
+      for (const auto& p : s.change_problems) problems.push_back(p);
+      if (problems.empty()) {
         r["status"] = s.unchanged ? "unchanged" : "accepted";
         r["version"] = s.version;
         ++(s.unchanged ? unchanged : accepted);
       }
     }
+    if (!problems.empty()) {
+      ordered_json list = ordered_json::array();
+      for (const auto& p : problems) list.push_back(problem_json(p));
+      r["status"] = "rejected";
+      r["errors"] = std::move(list);
+      ++rejected;
+    }
     results.push_back(std::move(r));
   }
-  ordered_json body{{"accepted", accepted},
-                    {"unchanged", unchanged},
-                    {"rejected", rejected},
-                    {"items", std::move(results)}};
-  return {json_response(rejected ? 422 : 200, body), std::move(outcome->effects)};
+  return {json_response(rejected ? 422 : 200,
+                        batch_body(accepted, unchanged, rejected, std::move(results))),
+          std::move(outcome->effects)};
+}
+
+HandledRequest HttpApi::post_collab(domain::CollabKind kind, const admin::HttpRequest& request,
+                                    std::int64_t now_ms) {
+  std::string operator_id;
+  if (auto e = require_operator(request, operator_id)) return {std::move(*e), {}};
+  std::vector<domain::CollabReadItem> items;
+  const std::string type = media_type(request);
+  if (type == "application/json") {
+    auto doc = domain::read_collab_json_document(kind, request.body);
+    if (!doc) return {error_response(400, doc.error().message), {}};
+    items = std::move(*doc);
+  } else if (is_ndjson(type)) {
+    items = domain::read_collab_ndjson(kind, request.body);
+  } else {
+    return {error_response(415, fmt::format("Content-Type {} is not taken; send "
+                                            "application/x-ndjson or application/json",
+                                            request.content_type)),
+            {}};
+  }
+  if (items.empty()) return {error_response(400, "the body holds no items; send at least one"), {}};
+  std::vector<domain::CollabItem> sound;
+  std::vector<std::size_t> index(items.size(), SIZE_MAX);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].valid()) continue;
+    index[i] = sound.size();
+    domain::CollabItem item = *items[i].item;
+    if (item.operator_id.empty()) item.operator_id = operator_id;
+    sound.push_back(std::move(item));
+  }
+  auto outcome = core_.submit_collab(kind, sound, now_ms);
+  if (!outcome) {
+    return {error_response(503, "nothing was accepted: " + outcome.error().message), {}};
+  }
+  ordered_json results = ordered_json::array();
+  std::size_t accepted = 0, unchanged = 0, rejected = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    ordered_json r{{"line", items[i].line}, {"id", items[i].id}};
+    const std::vector<domain::RecordProblem>* problems = &items[i].problems;
+    if (index[i] != SIZE_MAX) {
+      const core::CollabSubmitted& s = outcome->items[index[i]];
+      problems = &s.problems;
+      if (s.accepted()) {
+        r["status"] = s.unchanged ? "unchanged" : "accepted";
+        if (!s.due_date.empty()) r["due_date"] = s.due_date;
+        ++(s.unchanged ? unchanged : accepted);
+      }
+    }
+    if (!problems->empty()) {
+      ordered_json list = ordered_json::array();
+      for (const auto& p : *problems) list.push_back(problem_json(p));
+      r["status"] = "rejected";
+      r["errors"] = std::move(list);
+      ++rejected;
+    }
+    results.push_back(std::move(r));
+  }
+  return {json_response(rejected ? 422 : 200,
+                        batch_body(accepted, unchanged, rejected, std::move(results))),
+          std::move(outcome->effects)};
+}
+
+admin::HttpResponse HttpApi::get_collab(domain::CollabKind kind, const std::string& id) {
+  auto entry = core_.collab_entry(kind, id);
+  if (!entry) return error_response(503, entry.error().message);
+  if (!*entry) {
+    return error_response(404, fmt::format("no {} with id {} is held by this node",
+                                           domain::collab_kind_name(kind),
+                                           id.size() > 60 ? id.substr(0, 60) + "..." : id));
+  }
+  return json_response(200, ordered_json(core::collab_entry_json(**entry)));
+}
+
+admin::HttpResponse HttpApi::record_history(const std::string& id) {
+  auto history = core_.record_history(id);
+  if (!history) return error_response(503, history.error().message);
+  if (history->empty()) {
+    return error_response(404, fmt::format("no record {} is held by this node",
+                                           id.size() > 60 ? id.substr(0, 60) + "..." : id));
+  }
+  ordered_json versions = ordered_json::array();
+  for (const core::RecordVersionView& v : *history) {
+    versions.push_back(ordered_json{{"version", v.version},
+                                    {"change", v.change},
+                                    {"author", code_text(v.author)},
+                                    {"operator_id", v.operator_id},
+                                    {"changed_at_ms", v.changed_at_ms},
+                                    {"changed_on", date_of_ms(v.changed_at_ms)},
+                                    {"reason", v.reason},
+                                    {"held", v.held},
+                                    {"record", ordered_json(domain::record_to_json(v.record))}});
+  }
+  return json_response(200, ordered_json{{"record_id", id},
+                                         {"latest", history->back().version},
+                                         {"versions", std::move(versions)}});
 }
 
 admin::HttpResponse HttpApi::status() {
@@ -196,9 +554,12 @@ admin::HttpResponse HttpApi::status() {
   auto versions = core_.record_version_count();
   auto evidence = core_.evidence_count();
   auto inbox = core_.inbox_count();
-  if (versions && evidence && inbox) {
-    counts =
-        ordered_json{{"record_versions", *versions}, {"inbox", *inbox}, {"evidence", *evidence}};
+  auto held = core_.held_count();
+  if (versions && evidence && inbox && held) {
+    counts = ordered_json{{"record_versions", *versions},
+                          {"inbox", *inbox},
+                          {"held", *held},
+                          {"evidence", *evidence}};
   }
   ordered_json dir;
   if (directory) {
@@ -216,24 +577,214 @@ admin::HttpResponse HttpApi::status() {
                                          {"directory", std::move(dir)}});
 }
 
-admin::HttpResponse HttpApi::inbox(const std::string& query) {
-  std::string bad;
-  auto after = query_number(query, "after", bad);
-  auto limit = query_number(query, "limit", bad);
-  if (!bad.empty()) return error_response(400, bad);
-  constexpr std::uint64_t kMaxPage = 10'000;
-  auto entries = core_.inbox(after.value_or(0), std::min(limit.value_or(kMaxPage), kMaxPage));
-  if (!entries) return error_response(503, entries.error().message);
-  ordered_json list = ordered_json::array();
-  for (const core::InboxEntry& e : *entries) {
-    list.push_back(ordered_json{{"seq", e.seq},
-                                {"kind", e.kind},
-                                {"record_id", e.item_id},
-                                {"version", e.version},
-                                {"author", code_text(e.author)},
-                                {"message_id", e.message_id}});
+admin::HttpResponse HttpApi::metrics() {
+  // Prometheus text format 0.0.4. Counters are since the process started;
+  // gauges are read from the store.
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  const std::string node = code_text(config_.code);
+  const core::CoreCounters& c = core_.counters();
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    metric(name, "counter", help);
+    out += fmt::format("{}{{node=\"{}\"}} {}\n", name, node, v);
+  };
+  counter("provnet_records_accepted_total", "Record versions accepted through the API.",
+          c.records_accepted);
+  counter("provnet_records_rejected_total", "Records refused at the API.", c.records_rejected);
+  counter("provnet_collab_accepted_total", "Collaboration items accepted through the API.",
+          c.collab_accepted);
+  counter("provnet_collab_rejected_total", "Collaboration items refused at the API.",
+          c.collab_rejected);
+  counter("provnet_messages_applied_total", "Messages from peers applied or relayed.",
+          c.messages_applied);
+  counter("provnet_messages_rejected_total", "Messages from peers rejected.", c.messages_rejected);
+  counter("provnet_versions_held_total", "Record versions that arrived before their predecessor.",
+          c.versions_held);
+  counter("provnet_queries_overdue_total", "Queries that became overdue.", c.queries_overdue);
+  auto gauge = [&](const char* name, const char* help, std::optional<std::uint64_t> v) {
+    if (!v) return;
+    metric(name, "gauge", help);
+    out += fmt::format("{}{{node=\"{}\"}} {}\n", name, node, *v);
+  };
+  auto pending = core_.pending();
+  gauge("provnet_outbox_messages", "Messages waiting for a reply.",
+        pending ? std::optional(pending->outbox_messages) : std::nullopt);
+  gauge("provnet_staged_versions", "Record versions waiting for a batch.",
+        pending ? std::optional(pending->staged_versions) : std::nullopt);
+  auto versions = core_.record_version_count();
+  gauge("provnet_record_versions", "Record versions stored.",
+        versions ? std::optional(*versions) : std::nullopt);
+  auto inbox = core_.inbox_count();
+  gauge("provnet_inbox_entries", "Entries for the provincial system to download.",
+        inbox ? std::optional(*inbox) : std::nullopt);
+  auto held = core_.held_count();
+  gauge("provnet_held_versions", "Record versions waiting for their predecessor.",
+        held ? std::optional(*held) : std::nullopt);
+  for (auto [role, label] : {std::pair{store::QueryRole::answering, "answering"},
+                             std::pair{store::QueryRole::asking, "asking"}}) {
+    auto overdue = core_.queries(role, "overdue", SIZE_MAX);
+    auto open = core_.queries(role, "open", SIZE_MAX);
+    if (!overdue || !open) continue;
+    if (role == store::QueryRole::answering) {
+      metric("provnet_queries_open", "gauge", "Unanswered queries, by role and state.");
+    }
+    out += fmt::format("provnet_queries_open{{node=\"{}\",role=\"{}\",state=\"open\"}} {}\n", node,
+                       label, open->size());
+    out += fmt::format("provnet_queries_open{{node=\"{}\",role=\"{}\",state=\"overdue\"}} {}\n",
+                       node, label, overdue->size());
   }
-  return json_response(200, ordered_json{{"entries", std::move(list)}});
+  metric("provnet_link_connected", "gauge", "1 when the link to a peer is up.");
+  std::set<domain::ProvinceCode> peers;
+  for (const PeerConfig& p : config_.peers) peers.insert(p.code);
+  for (domain::ProvinceCode p : core_.direct_peers()) peers.insert(p);
+  for (domain::ProvinceCode p : peers) {
+    out += fmt::format("provnet_link_connected{{node=\"{}\",peer=\"{}\"}} {}\n", node, code_text(p),
+                       transport_.connected(p) ? 1 : 0);
+  }
+  metric("provnet_http_responses_total", "counter", "API responses by status.");
+  for (const auto& [status, n] : responses_) {
+    out += fmt::format("provnet_http_responses_total{{node=\"{}\",status=\"{}\"}} {}\n", node,
+                       status, n);
+  }
+  return admin::HttpResponse{200, "text/plain; version=0.0.4", std::move(out)};
+}
+
+admin::HttpResponse HttpApi::inbox(const std::string& query) {
+  QueryParams params(query, {"after", "limit", "kind", "content"});
+  auto after = params.number("after", 0, 0, UINT64_MAX);
+  constexpr std::uint64_t kMaxPage = 10'000;
+  auto limit = params.number("limit", 1'000, 1, kMaxPage);
+  const std::string kind =
+      params.choice("kind",
+                    {"record", "rejected", "check_notice", "check_feedback", "birth_registration",
+                     "birth_feedback", "query", "answer"},
+                    "");
+  const bool content = params.choice("content", {"true", "false"}, "true") == "true";
+  if (!params.problems().empty()) return params.error();
+  auto page = core_.inbox_page(kind, *after, *limit);
+  if (!page) return error_response(503, page.error().message);
+  ordered_json list = ordered_json::array();
+  for (const core::InboxEntry& e : page->entries) {
+    ordered_json entry{{"seq", e.seq},
+                       {"kind", e.kind},
+                       {"id", e.item_id},
+                       {"version", e.version},
+                       {"author", code_text(e.author)},
+                       {"message_id", fmt::format("{}:{}", code_text(e.author), e.message_id)}};
+    if (content) {
+      auto item = core_.inbox_content(e);
+      if (!item) return error_response(503, item.error().message);
+      entry["item"] = ordered_json(*item);
+    }
+    list.push_back(std::move(entry));
+  }
+  return json_response(200, ordered_json{{"entries", std::move(list)},
+                                         {"next_after", page->next_after},
+                                         {"more", page->more}});
+}
+
+admin::HttpResponse HttpApi::queries(const std::string& query) {
+  QueryParams params(query, {"role", "state", "limit"});
+  const std::string role = params.choice("role", {"answering", "asking"}, "answering");
+  const std::string state =
+      params.choice("state", {"open", "overdue", "answered", "answered_late", "rejected", "all"},
+                    "");
+  auto limit = params.number("limit", 1'000, 1, 100'000);
+  if (!params.problems().empty()) return params.error();
+  const auto r = role == "asking" ? store::QueryRole::asking : store::QueryRole::answering;
+  std::vector<core::CollabEntry> found;
+  if (state.empty()) {
+    // The queue: what still needs an answer, overdue and open, by due date.
+    auto open = core_.queries(r, "open", *limit);
+    auto overdue = core_.queries(r, "overdue", *limit);
+    if (!open) return error_response(503, open.error().message);
+    if (!overdue) return error_response(503, overdue.error().message);
+    found = std::move(*overdue);
+    found.insert(found.end(), open->begin(), open->end());
+    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+      return a.item.due_date < b.item.due_date;
+    });
+    if (found.size() > *limit) found.resize(*limit);
+  } else {
+    auto listed = core_.queries(r, state == "all" ? "" : state, *limit);
+    if (!listed) return error_response(503, listed.error().message);
+    found = std::move(*listed);
+  }
+  ordered_json list = ordered_json::array();
+  for (const core::CollabEntry& e : found) list.push_back(query_view(e));
+  return json_response(200, ordered_json{{"role", role}, {"queries", std::move(list)}});
+}
+
+HandledRequest HttpApi::quarterly(const admin::HttpRequest& request, const std::string& query,
+                                  std::int64_t now_ms) {
+  QueryParams params(query, {"year", "quarter"});
+  auto year = params.number("year", std::nullopt, 2000, 2100);
+  auto quarter = params.number("quarter", std::nullopt, 1, 4);
+  if (!params.problems().empty()) return {params.error(), {}};
+  const int y = static_cast<int>(*year), q = static_cast<int>(*quarter);
+  if (request.method == "POST") {
+    std::string operator_id;
+    if (auto e = require_operator(request, operator_id)) return {std::move(*e), {}};
+    if (config_.national) {
+      return {error_response(409, "the national node receives quarterly tables; provinces submit "
+                                  "them"),
+              {}};
+    }
+    auto fx = core_.submit_quarterly(y, q, now_ms);
+    if (!fx) {
+      return {error_response(fx.error().code == Errc::invalid_input ? 409 : 503,
+                             fx.error().message),
+              {}};
+    }
+    auto tables = core_.quarterly_tables(y, q);
+    ordered_json body{{"submitted", true}};
+    if (tables) body["tables"] = ordered_json(domain::tables_to_json(*tables));
+    return {json_response(200, body), std::move(*fx)};
+  }
+  if (!config_.national) {
+    auto tables = core_.quarterly_tables(y, q);
+    if (!tables) return {error_response(503, tables.error().message), {}};
+    return {json_response(200,
+                          ordered_json{{"province", code_text(config_.code)},
+                                       {"due_date", domain::quarter_due_date(y, q).yyyymmdd()},
+                                       {"tables", ordered_json(domain::tables_to_json(*tables))}}),
+            {}};
+  }
+  auto report = core_.quarterly_report(y, q, now_ms);
+  if (!report) return {error_response(503, report.error().message), {}};
+  ordered_json provinces = ordered_json::array();
+  for (const core::QuarterlySubmission& s : report->provinces) {
+    ordered_json p{{"province", code_text(s.province)}, {"status", s.status}};
+    if (s.received_at_ms) p["received_on"] = date_of_ms(s.received_at_ms);
+    provinces.push_back(std::move(p));
+  }
+  return {json_response(200, ordered_json{{"year", y},
+                                          {"quarter", q},
+                                          {"snapshot_date", report->snapshot.yyyymmdd()},
+                                          {"due_date", report->due.yyyymmdd()},
+                                          {"provinces", std::move(provinces)},
+                                          {"national", ordered_json(domain::tables_to_json(
+                                                           report->national))}}),
+          {}};
+}
+
+admin::HttpResponse HttpApi::monthly(const std::string& query, std::int64_t now_ms) {
+  QueryParams params(query, {"year", "month", "format"});
+  auto year = params.number("year", std::nullopt, 2000, 2100);
+  auto month = params.number("month", std::nullopt, 1, 12);
+  const std::string format = params.choice("format", {"json", "csv"}, "json");
+  if (!params.problems().empty()) return params.error();
+  if (!config_.national) {
+    return error_response(409, "the monthly summary is the national node's; ask node 00");
+  }
+  auto summary = core_.monthly_summary(static_cast<int>(*year), static_cast<int>(*month), now_ms);
+  if (!summary) return error_response(503, summary.error().message);
+  if (format == "csv") {
+    return admin::HttpResponse{200, "text/csv", domain::monthly_summary_to_csv(*summary)};
+  }
+  return json_response(200, ordered_json(domain::monthly_summary_to_json(*summary)));
 }
 
 }  // namespace provnet::daemon

@@ -1,26 +1,23 @@
 // What the node's HTTP endpoints mean (the server in node/admin only moves
-// bytes). This increment serves the provincial system's basic needs and the
-// operator's first questions; the full API and its OpenAPI document build on
-// it.
+// bytes). The API is described in docs/openapi.json; a test checks that the
+// routes below and that document agree.
 //
-//   GET  /v1/health                 {"status":"ok","node":"31"}
-//   GET  /v1/status                 links (connected, outbox depth), staged, role
-//   POST /v1/records                NDJSON (default), JSON array, or CSV (Content-Type
-//                                   text/csv) of migrant records; per-item result.
-//                                   Headers X-Operator-Id and X-Change-Reason are
-//                                   kept with each version. 200 when every record
-//                                   was accepted or unchanged, 422 when some were
-//                                   invalid (the valid ones are accepted), 400 when
-//                                   the body cannot be read, 503 when the store
-//                                   failed (nothing accepted; send again).
-//   GET  /v1/inbox?after=N&limit=M  what arrived, in arrival order
+// Submitting: every POST names its operator (header X-Operator-Id; 400
+// without it), kept with every version and item it creates. Bodies are
+// NDJSON (default), a JSON array or object, or (records only) CSV. The
+// response has one result per item; 200 when nothing was rejected, 422 when
+// some items were (the others were accepted, and the body says which), 400
+// when the body cannot be read, 503 when the store failed (nothing was
+// accepted; send again). Sending the same batch again is safe: unchanged
+// items create nothing and are reported "unchanged".
 //
-// Submitting the same record again is safe: an unchanged record creates no
-// version and sends nothing, so a client may resend a batch whose response
-// it never saw.
+// Errors are JSON: {"error": "...", "problems": [{field, wis_field, found,
+// expected, message}]}.
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "admin/admin_server.hpp"
 #include "core/node_core.hpp"
@@ -34,6 +31,14 @@ struct HandledRequest {
   core::Effects effects;
 };
 
+// One route: method and path template ("{id}" for a path segment).
+struct Route {
+  std::string method;
+  std::string path;
+};
+// Every route the API serves, for the OpenAPI check and the 404 message.
+const std::vector<Route>& api_routes();
+
 class HttpApi {
  public:
   HttpApi(core::NodeCore& core, const net::Transport& transport, const NodeConfig& config)
@@ -43,12 +48,22 @@ class HttpApi {
 
  private:
   HandledRequest post_records(const admin::HttpRequest& request, std::int64_t now_ms);
+  HandledRequest post_collab(domain::CollabKind kind, const admin::HttpRequest& request,
+                             std::int64_t now_ms);
+  admin::HttpResponse get_collab(domain::CollabKind kind, const std::string& id);
+  admin::HttpResponse record_history(const std::string& id);
   admin::HttpResponse status();
+  admin::HttpResponse metrics();
   admin::HttpResponse inbox(const std::string& query);
+  admin::HttpResponse queries(const std::string& query);
+  HandledRequest quarterly(const admin::HttpRequest& request, const std::string& query,
+                           std::int64_t now_ms);
+  admin::HttpResponse monthly(const std::string& query, std::int64_t now_ms);
 
   core::NodeCore& core_;
   const net::Transport& transport_;
   const NodeConfig& config_;
+  std::map<unsigned, std::uint64_t> responses_;  // by status, for /metrics
 };
 
 }  // namespace provnet::daemon

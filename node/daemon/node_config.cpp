@@ -14,7 +14,10 @@
 #include "ca/keys.hpp"
 #include "ca/node_identity.hpp"
 #include "ca/trust_anchors.hpp"
+#include "ca/validity_period.hpp"
 #include "domain/province.hpp"
+#include "net/asio.hpp"
+#include "net/tls_context.hpp"
 
 namespace provnet::daemon {
 
@@ -27,11 +30,11 @@ namespace fs = std::filesystem;
 const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"",
      {"node", "store", "listen", "admin", "tls", "signing", "peers", "delivery", "directory",
-      "log"}},
+      "collaboration", "log"}},
     {"node", {"code", "role"}},
     {"store", {"path", "map_size_mib"}},
     {"listen", {"address"}},
-    {"admin", {"address"}},
+    {"admin", {"address", "tls_certificate", "tls_private_key", "client_ca", "allow_plain_remote"}},
     {"tls", {"certificate", "private_key", "ca"}},
     {"signing", {"algorithm", "certificate", "private_key"}},
     {"peers", {"code", "address"}},
@@ -43,6 +46,7 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"directory",
      {"refresh_interval_s", "publish_nodes", "publish_groups", "publish_ca_index",
       "validity_hours"}},
+    {"collaboration", {"calendar_dir"}},
     {"log", {"level", "file"}},
 };
 
@@ -97,6 +101,19 @@ class ConfigReader {
       return std::nullopt;
     }
     return n->as_string()->get();
+  }
+
+  std::optional<bool> boolean(const toml::table* t, const std::string& where,
+                              const std::string& key) {
+    if (!t) return std::nullopt;
+    const toml::node* n = t->get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) {
+      problem(fmt::format("{}.{}: expected a boolean (true or false), found a {}", where, key,
+                          type_name(n->type())));
+      return std::nullopt;
+    }
+    return n->as_boolean()->get();
   }
 
   template <class Int>
@@ -269,6 +286,121 @@ void check_identity_files(ConfigReader& r, const NodeConfig& c) {
   }
 }
 
+// Plain HTTP is for the host itself: an IP literal of the loopback network
+// or "localhost". Any other name may resolve anywhere.
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto address = net::asio::ip::make_address(host, ec);
+  if (ec) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = net::asio::ip::make_address_v4(net::asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.is_loopback();
+}
+
+// [admin]: how the HTTP API is served. TLS needs a certificate and its key;
+// plain HTTP is refused off loopback unless the operator says so, since the
+// API carries personal data.
+template <class FileKey>
+void read_admin_tls(ConfigReader& r, const toml::table* admin, NodeConfig& c, FileKey file_key) {
+  if (!admin) return;
+  c.admin_tls_certificate = file_key(admin, "admin", "tls_certificate", false);
+  c.admin_tls_private_key = file_key(admin, "admin", "tls_private_key", false);
+  c.admin_client_ca = file_key(admin, "admin", "client_ca", false);
+  if (auto allow = r.boolean(admin, "admin", "allow_plain_remote")) {
+    c.admin_allow_plain_remote = *allow;
+  }
+  const bool has_certificate = admin->get("tls_certificate") != nullptr;
+  const bool has_key = admin->get("tls_private_key") != nullptr;
+  const bool has_client_ca = admin->get("client_ca") != nullptr;
+  if (has_certificate && !has_key) {
+    r.problem(
+        "admin.tls_private_key: missing; admin.tls_certificate is set, and TLS for the HTTP "
+        "API needs both (or neither, for plain HTTP on loopback)");
+  }
+  if (has_key && !has_certificate) {
+    r.problem(
+        "admin.tls_certificate: missing; admin.tls_private_key is set, and TLS for the HTTP "
+        "API needs both (or neither, for plain HTTP on loopback)");
+  }
+  if (has_client_ca && !has_certificate && !has_key) {
+    r.problem(
+        "admin.client_ca: client certificates are asked for only over TLS; expected "
+        "admin.tls_certificate and admin.tls_private_key too");
+  }
+  const bool tls = has_certificate || has_key;
+  if (!c.admin) {
+    if (tls || has_client_ca) {
+      r.problem("admin.address: missing; expected host:port for the HTTP API its TLS keys serve");
+    }
+    return;
+  }
+  if (!tls && !c.admin_allow_plain_remote && !is_loopback_host(c.admin->host)) {
+    r.problem(fmt::format(
+        "admin.address: \"{}\" is not a loopback address, and plain HTTP would carry personal "
+        "data over the network; expected a loopback address (127.0.0.1, [::1], localhost), "
+        "TLS (admin.tls_certificate and admin.tls_private_key, with admin.client_ca to require "
+        "client certificates), or admin.allow_plain_remote = true",
+        c.admin->text()));
+  }
+}
+
+// The HTTP API's TLS files: a certificate valid now, its key, the client CAs;
+// then the context itself, as provnode will build it.
+void check_admin_tls_files(ConfigReader& r, const NodeConfig& c) {
+  if (c.admin_tls_certificate.empty() && c.admin_tls_private_key.empty()) return;
+  const std::size_t before = r.problems.size();
+  std::optional<ca::CertificateHandle> cert;
+  std::optional<ca::KeyHandle> key;
+  if (!c.admin_tls_certificate.empty()) {
+    auto loaded = ca::read_certificate_file(c.admin_tls_certificate);
+    if (!loaded) {
+      r.problem("admin.tls_certificate: " + loaded.error().message);
+    } else {
+      cert = std::move(*loaded);
+      auto period = ca::validity_period_of(cert->get());
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      if (!period) {
+        r.problem("admin.tls_certificate: " + period.error().message);
+      } else if (now >= period->not_after_unix) {
+        r.problem(
+            fmt::format("admin.tls_certificate: {} expired on {}; expected a certificate "
+                        "valid now",
+                        c.admin_tls_certificate, ca::utc_text(period->not_after_unix)));
+      } else if (now < period->not_before_unix) {
+        r.problem(
+            fmt::format("admin.tls_certificate: {} is not valid before {}; expected a "
+                        "certificate valid now",
+                        c.admin_tls_certificate, ca::utc_text(period->not_before_unix)));
+      }
+    }
+  }
+  if (!c.admin_tls_private_key.empty()) {
+    auto loaded = ca::read_private_key_file(c.admin_tls_private_key);
+    if (!loaded)
+      r.problem("admin.tls_private_key: " + loaded.error().message);
+    else
+      key = std::move(*loaded);
+  }
+  if (cert && key && X509_check_private_key(cert->get(), key->get()) != 1) {
+    r.problem(
+        fmt::format("admin.tls_private_key: the key in {} does not belong to the certificate {} "
+                    "(admin.tls_certificate)",
+                    c.admin_tls_private_key, c.admin_tls_certificate));
+  }
+  if (!c.admin_client_ca.empty()) {
+    auto anchors = ca::TrustAnchors::from_pem_file(c.admin_client_ca);
+    if (!anchors) r.problem("admin.client_ca: " + anchors.error().message);
+  }
+  if (r.problems.size() != before || !cert || !key) return;
+  auto context = net::make_admin_tls_context(
+      net::AdminTlsFiles{c.admin_tls_certificate, c.admin_tls_private_key, c.admin_client_ca});
+  if (!context) r.problem(context.error().message);
+}
+
 }  // namespace
 
 std::string_view signing_algorithm_name(SigningAlgorithm a) {
@@ -320,7 +452,8 @@ ConfigCheck load_node_config(const std::string& file) {
   c.map_size_bytes = map_mib << 20;
 
   c.listen = r.address(r.section("listen", false), "listen");
-  c.admin = r.address(r.section("admin", false), "admin");
+  const toml::table* admin = r.section("admin", false);
+  c.admin = r.address(admin, "admin");
 
   const toml::table* tls = r.section("tls", true);
   auto file_key = [&](const toml::table* t, const std::string& where, const std::string& key,
@@ -343,6 +476,7 @@ ConfigCheck load_node_config(const std::string& file) {
   c.tls_certificate = file_key(tls, "tls", "certificate", true);
   c.tls_private_key = file_key(tls, "tls", "private_key", true);
   c.tls_ca = file_key(tls, "tls", "ca", true);
+  read_admin_tls(r, admin, c, file_key);
 
   const toml::table* signing = r.section("signing", false);
   if (auto a = r.text(signing, "signing", "algorithm", false)) {
@@ -469,6 +603,17 @@ ConfigCheck load_node_config(const std::string& file) {
       c.publish = sources;
     }
   }
+  // The holiday calendar for query due dates: the configured directory must
+  // hold it; by default the configuration file's own directory may.
+  const toml::table* collab = r.section("collaboration", false);
+  auto calendar_dir = r.text(collab, "collaboration", "calendar_dir", false);
+  const std::string calendar_path = calendar_dir ? r.path(*calendar_dir) : r.path(".");
+  auto calendar = domain::HolidayCalendar::load_directory(calendar_path);
+  if (calendar) {
+    c.calendar = std::make_shared<const domain::HolidayCalendar>(std::move(*calendar));
+  } else if (calendar_dir || calendar.error().code != Errc::not_found) {
+    r.problem("collaboration.calendar_dir: " + calendar.error().message);
+  }
   if (c.retry_max_ms < c.retry_initial_ms) {
     r.problem(fmt::format("delivery.retry_max_ms: {} is below delivery.retry_initial_ms {}",
                           c.retry_max_ms, c.retry_initial_ms));
@@ -493,6 +638,7 @@ ConfigCheck load_node_config(const std::string& file) {
   if (auto f = r.text(log, "log", "file", false)) c.log_file = r.path(*f);
 
   if (code) check_identity_files(r, c);
+  check_admin_tls_files(r, c);
   out.problems = std::move(r.problems);
   if (out.problems.empty()) out.config = std::move(c);
   return out;

@@ -15,6 +15,11 @@
 //   map_size_mib = 4096
 //   [listen]
 //   address = "0.0.0.0:7031"
+//   [admin]
+//   address = "10.0.0.5:8031"   # plain HTTP only on loopback (or allow_plain_remote = true)
+//   tls_certificate = "certs/admin-31.pem"
+//   tls_private_key = "certs/admin-31.key"
+//   client_ca = "certs/provincial-system-ca.pem"  # then a client certificate is required
 //   [tls]
 //   certificate = "certs/node-31.pem"
 //   private_key = "certs/node-31.key"
@@ -25,11 +30,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "daemon/directory_source.hpp"
+#include "domain/holiday_calendar.hpp"
 #include "domain/province.hpp"
 
 namespace provnet::daemon {
@@ -60,6 +67,13 @@ struct NodeConfig {
 
   std::optional<HostPort> listen;  // absent: the node only dials out
   std::optional<HostPort> admin;   // the HTTP API for the provincial system and operators
+  // The HTTP API's TLS: both files or neither (plain HTTP, refused off
+  // loopback unless admin_allow_plain_remote). With admin_client_ca, every
+  // client must present a certificate issued by one of its CAs.
+  std::string admin_tls_certificate;
+  std::string admin_tls_private_key;
+  std::string admin_client_ca;
+  bool admin_allow_plain_remote = false;
 
   std::string tls_certificate;
   std::string tls_private_key;
@@ -94,6 +108,9 @@ struct NodeConfig {
   std::int64_t directory_validity_ms = 7ll * 24 * 3'600'000;
 
   // log
+  // collaboration.calendar_dir (default: the configuration file's
+  // directory): holidays-YYYY.csv files; null when there are none there.
+  std::shared_ptr<const domain::HolidayCalendar> calendar;
   std::string log_level = "info";  // debug | info | warn | error
   std::string log_file;            // empty: standard error
 };

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -25,10 +26,26 @@ constexpr std::int64_t kMaxSleepMs = 1'000;
 
 }  // namespace
 
+std::int64_t clock_offset_ms() {
+  // PROVNET_CLOCK_OFFSET_DAYS moves the node's calendar (never the TLS
+  // layer's): for drills and the demo, which play a quarter through in
+  // minutes. Read once; a value that is not a whole number is ignored.
+  static const std::int64_t offset = [] {
+    const char* text = std::getenv("PROVNET_CLOCK_OFFSET_DAYS");
+    if (!text || !*text) return std::int64_t{0};
+    char* end = nullptr;
+    long long days = std::strtoll(text, &end, 10);
+    if (*end != '\0' || days < -3650 || days > 3650) return std::int64_t{0};
+    return static_cast<std::int64_t>(days) * 86'400'000;
+  }();
+  return offset;
+}
+
 std::int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
-      .count();
+             .count() +
+         clock_offset_ms();
 }
 
 NodeDaemon::NodeDaemon(const NodeConfig& config, JsonLog log)
@@ -86,6 +103,7 @@ Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config)
   cc.limits.traversal_limit_words = config.traversal_limit_words;
   cc.signer = std::shared_ptr<const core::EnvelopeSigner>(std::move(*signer));
   cc.verifier = std::make_shared<ca::CertificateVerifier>(std::move(*anchors));
+  cc.calendar = config.calendar;
   d->core_ = std::make_unique<core::NodeCore>(std::move(cc), *d->store_);
 
   net::TransportConfig tc;
@@ -121,9 +139,17 @@ Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config)
   d->transport_ = std::make_unique<net::Transport>(d->io_, *d->tls_, std::move(tc), events);
 
   if (config.admin) {
+    std::unique_ptr<net::ssl::context> admin_tls;  // none: plain HTTP
+    if (!config.admin_tls_certificate.empty()) {
+      auto made = net::make_admin_tls_context(net::AdminTlsFiles{
+          config.admin_tls_certificate, config.admin_tls_private_key, config.admin_client_ca});
+      if (!made) return made.error();
+      admin_tls = std::move(*made);
+    }
     d->admin_ = std::make_unique<admin::AdminServer>(
         d->io_, [self](const admin::HttpRequest& r) { return self->handle_http(r); },
-        admin::AdminLimits{}, [self](core::LogEvent e) { self->log_.write(e, wall_clock_ms()); });
+        admin::AdminLimits{}, [self](core::LogEvent e) { self->log_.write(e, wall_clock_ms()); },
+        std::move(admin_tls));
   }
   return d;
 }
@@ -269,6 +295,17 @@ int NodeDaemon::run() {
        {"store", config_.store_path},
        {"signing", std::string(signing_algorithm_name(config_.signing_algorithm))},
        {"peers", std::to_string(config_.peers.size())}});
+  if (clock_offset_ms() != 0) {
+    log(core::LogLevel::warn, "clock.offset",
+        {{"days", std::to_string(clock_offset_ms() / 86'400'000)},
+         {"today", domain::Date::from_unix_ms_cst(now).iso()},
+         {"reason", "PROVNET_CLOCK_OFFSET_DAYS is set: dates and deadlines follow a moved clock"}});
+  }
+  if (!config_.calendar && !config_.national) {
+    log(core::LogLevel::warn, "collab.no_calendar",
+        {{"reason", "no holidays-YYYY.csv in collaboration.calendar_dir: pregnancy queries are "
+                    "refused"}});
+  }
   apply(core_->start(now));
   update_peers();
   if (config_.publish) {

@@ -11,7 +11,7 @@ Result<std::vector<ArrivedEntry>> pull_inbox(const NodeEndpoint& node) {
   std::vector<ArrivedEntry> out;
   std::uint64_t after = 0;
   for (;;) {
-    std::string target = fmt::format("/v1/inbox?after={}&limit={}", after, kPage);
+    std::string target = fmt::format("/v1/inbox?after={}&limit={}&content=false", after, kPage);
     AdminReply reply = admin_get(node.admin, target, std::chrono::seconds(60));
     if (reply.status != 200) {
       return Error{Errc::io,
@@ -30,7 +30,7 @@ Result<std::vector<ArrivedEntry>> pull_inbox(const NodeEndpoint& node) {
         e.at = node.code;
         e.seq = j.at("seq").get<std::uint64_t>();
         e.kind = j.at("kind").get<std::string>();
-        e.record_id = j.at("record_id").get<std::string>();
+        e.record_id = j.at("id").get<std::string>();
         e.version = j.at("version").get<std::uint32_t>();
         auto author = domain::parse_province_code(j.at("author").get<std::string>());
         e.author = author.value_or(0);

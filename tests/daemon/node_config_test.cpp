@@ -313,5 +313,148 @@ direct_fallback_s = 90
   EXPECT_EQ(good.config->direct_fallback_ms, 90'000);
 }
 
+// The [admin] section of a valid province configuration replaced by `admin`.
+std::string with_admin(std::string text, const std::string& admin) {
+  const std::string plain = "[admin]\naddress = \"127.0.0.1:8031\"\n";
+  text.replace(text.find(plain), plain.size(), admin);
+  return text;
+}
+
+TEST(NodeConfig, AdminTlsGivesItsFilesAndMayListenOffLoopback) {
+  ConfigFixture f;
+  testing::NodeCertificateOptions admin_options;
+  admin_options.file_suffix = "-admin";
+  auto server = f.pki.issue_node(31, admin_options);
+  auto c = f.load(with_admin(f.province(31), fmt::format(R"([admin]
+address = "0.0.0.0:8031"
+tls_certificate = "{}"
+tls_private_key = "{}"
+client_ca = "{}"
+)",
+                                                         server.certificate_path, server.key_path,
+                                                         f.pki.ca_certificate_path())));
+  ASSERT_TRUE(c.config) << all(c);
+  ASSERT_TRUE(c.config->admin);
+  EXPECT_EQ(c.config->admin->host, "0.0.0.0");
+  EXPECT_EQ(c.config->admin_tls_certificate, server.certificate_path);
+  EXPECT_EQ(c.config->admin_tls_private_key, server.key_path);
+  EXPECT_EQ(c.config->admin_client_ca, f.pki.ca_certificate_path());
+  EXPECT_FALSE(c.config->admin_allow_plain_remote);
+
+  // Plain HTTP stays the default, and is fine on loopback.
+  auto plain = f.load(f.province(31));
+  ASSERT_TRUE(plain.config) << all(plain);
+  EXPECT_TRUE(plain.config->admin_tls_certificate.empty());
+  EXPECT_TRUE(plain.config->admin_client_ca.empty());
+  for (const char* loopback : {"127.0.0.1:8031", "127.8.9.10:8031", "[::1]:8031", "localhost:8031",
+                               "[::ffff:127.0.0.1]:8031"}) {
+    auto l =
+        f.load(with_admin(f.province(31), fmt::format("[admin]\naddress = \"{}\"\n", loopback)));
+    EXPECT_TRUE(l.config) << loopback << ": " << all(l);
+  }
+}
+
+TEST(NodeConfig, PlainHttpOffLoopbackNeedsAllowPlainRemote) {
+  ConfigFixture f;
+  for (const char* remote : {"0.0.0.0:8031", "10.1.2.3:8031", "[::]:8031", "mgmt.example:8031"}) {
+    auto c = f.load(with_admin(f.province(31), fmt::format("[admin]\naddress = \"{}\"\n", remote)));
+    EXPECT_FALSE(c.config) << remote;
+    EXPECT_TRUE(mentions(c, "admin.address", "not a loopback address")) << remote << ": " << all(c);
+    EXPECT_TRUE(mentions(c, "admin.address", "admin.allow_plain_remote = true")) << all(c);
+    EXPECT_TRUE(mentions(c, "admin.address", "personal data")) << all(c);
+  }
+  auto allowed = f.load(with_admin(f.province(31), R"([admin]
+address = "10.1.2.3:8031"
+allow_plain_remote = true
+)"));
+  ASSERT_TRUE(allowed.config) << all(allowed);
+  EXPECT_TRUE(allowed.config->admin_allow_plain_remote);
+
+  auto not_boolean = f.load(with_admin(f.province(31), R"([admin]
+address = "127.0.0.1:8031"
+allow_plain_remote = "yes"
+)"));
+  EXPECT_TRUE(mentions(not_boolean, "admin.allow_plain_remote", "expected a boolean"))
+      << all(not_boolean);
+}
+
+TEST(NodeConfig, AdminTlsProblemsAreReportedWithTheirKeys) {
+  ConfigFixture f;
+  testing::NodeCertificateOptions admin_options;
+  admin_options.file_suffix = "-admin";
+  auto server = f.pki.issue_node(31, admin_options);
+  auto other = f.pki.issue_node(44);
+
+  // A certificate without its key, a key without its certificate.
+  auto no_key = f.load(
+      with_admin(f.province(31),
+                 fmt::format("[admin]\naddress = \"127.0.0.1:8031\"\ntls_certificate = \"{}\"\n",
+                             server.certificate_path)));
+  EXPECT_TRUE(mentions(no_key, "admin.tls_private_key: missing", "both")) << all(no_key);
+  auto no_certificate = f.load(
+      with_admin(f.province(31),
+                 fmt::format("[admin]\naddress = \"127.0.0.1:8031\"\ntls_private_key = \"{}\"\n",
+                             server.key_path)));
+  EXPECT_TRUE(mentions(no_certificate, "admin.tls_certificate: missing", "both"))
+      << all(no_certificate);
+
+  // Client certificates without TLS.
+  auto ca_alone = f.load(with_admin(
+      f.province(31), fmt::format("[admin]\naddress = \"127.0.0.1:8031\"\nclient_ca = \"{}\"\n",
+                                  f.pki.ca_certificate_path())));
+  EXPECT_TRUE(mentions(ca_alone, "admin.client_ca", "only over TLS")) << all(ca_alone);
+
+  // Missing files, a key of another certificate, a client CA that is no CA,
+  // an unknown key in [admin].
+  auto broken = f.load(with_admin(f.province(31), fmt::format(R"([admin]
+address = "0.0.0.0:8031"
+tls_certificate = "missing-admin.pem"
+tls_private_key = "{}"
+client_ca = "missing-clients.pem"
+client_certificate_required = true
+)",
+                                                              server.key_path)));
+  EXPECT_FALSE(broken.config);
+  EXPECT_TRUE(mentions(broken, "admin.tls_certificate", "no such file")) << all(broken);
+  EXPECT_TRUE(mentions(broken, "admin.client_ca", "no such file")) << all(broken);
+  EXPECT_TRUE(mentions(broken, "admin.client_certificate_required", "unknown key")) << all(broken);
+  // TLS is configured, so the address off loopback is not the problem.
+  EXPECT_FALSE(mentions(broken, "admin.address")) << all(broken);
+
+  auto mismatched =
+      f.load(with_admin(f.province(31), fmt::format(R"([admin]
+address = "0.0.0.0:8031"
+tls_certificate = "{}"
+tls_private_key = "{}"
+client_ca = "{}"
+)",
+                                                    server.certificate_path, other.key_path,
+                                                    other.certificate_path)));
+  EXPECT_TRUE(mentions(mismatched, "admin.tls_private_key", "does not belong")) << all(mismatched);
+  EXPECT_TRUE(mentions(mismatched, "admin.client_ca", "CA")) << all(mismatched);
+
+  // TLS keys with no address to serve.
+  auto no_address = f.load(with_admin(
+      f.province(31), fmt::format("[admin]\ntls_certificate = \"{}\"\ntls_private_key = \"{}\"\n",
+                                  server.certificate_path, server.key_path)));
+  EXPECT_TRUE(mentions(no_address, "admin.address: missing")) << all(no_address);
+}
+
+TEST(NodeConfig, AnExpiredAdminCertificateIsReported) {
+  ConfigFixture f;
+  testing::NodeCertificateOptions expired;
+  expired.not_before_offset_s = -2 * testing::kSecondsPerDay;
+  expired.not_after_offset_s = -testing::kSecondsPerDay;
+  expired.file_suffix = "-admin-expired";
+  auto files = f.pki.issue_node(31, expired);
+  auto c = f.load(with_admin(f.province(31), fmt::format(R"([admin]
+address = "127.0.0.1:8031"
+tls_certificate = "{}"
+tls_private_key = "{}"
+)",
+                                                         files.certificate_path, files.key_path)));
+  EXPECT_TRUE(mentions(c, "admin.tls_certificate", "expired")) << all(c);
+}
+
 }  // namespace
 }  // namespace provnet

@@ -26,7 +26,7 @@ struct InboxEntry {
   static InboxEntry from_json(const nlohmann::json& j) {
     return InboxEntry{
         j.at("seq").get<std::uint64_t>(),     j.at("kind").get<std::string>(),
-        j.at("record_id").get<std::string>(), j.at("version").get<std::uint32_t>(),
+        j.at("id").get<std::string>(), j.at("version").get<std::uint32_t>(),
         j.at("author").get<std::string>(),    j.at("message_id").get<std::uint64_t>()};
   }
 };

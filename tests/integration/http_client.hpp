@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,10 +32,15 @@ struct HttpReply {
   }
 };
 
+// Extra request headers, set after the defaults; one given as std::nullopt
+// is not sent at all (to test a request without X-Operator-Id).
+using HttpHeaders = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
 inline HttpReply http_request(std::uint16_t port, boost::beast::http::verb method,
                               const std::string& target, const std::string& body = {},
                               const std::string& content_type = {},
-                              std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+                              std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                              const HttpHeaders& headers = {}) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   using boost::system::error_code;
@@ -41,6 +49,15 @@ inline HttpReply http_request(std::uint16_t port, boost::beast::http::verb metho
   http::request<http::string_body> request{method, target, 11};
   request.set(http::field::host, "127.0.0.1");
   if (!content_type.empty()) request.set(http::field::content_type, content_type);
+  // Every change through the API names who made it.
+  request.set("X-Operator-Id", "integration-test");
+  for (const auto& [name, value] : headers) {
+    if (value) {
+      request.set(name, *value);
+    } else {
+      request.erase(name);
+    }
+  }
   if (method == http::verb::post || !body.empty()) {
     request.body() = body;
     request.prepare_payload();

@@ -53,6 +53,11 @@ struct NodeConfigFile {
   std::string publish_ca_index;  // index.tsv
   std::optional<int> directory_validity_hours;
 
+  // [collaboration] calendar_dir, written when set: where the holiday
+  // calendar (holidays-YYYY.csv) is; without it the node looks next to its
+  // configuration file, where the tests put none.
+  std::string calendar_dir;
+
   std::string code_text() const { return fmt::format("{:02}", code); }
 
   std::string toml() const {
@@ -97,6 +102,9 @@ struct NodeConfigFile {
       directory += fmt::format("validity_hours = {}\n", *directory_validity_hours);
     }
     if (!directory.empty()) t += "[directory]\n" + directory + "\n";
+    if (!calendar_dir.empty()) {
+      t += fmt::format("[collaboration]\ncalendar_dir = \"{}\"\n\n", calendar_dir);
+    }
     t += fmt::format("[log]\nlevel = \"{}\"\nfile = \"{}\"\n", log_level, log_file);
     return t;
   }
