@@ -153,7 +153,7 @@ Result<NodeCore::InboxPage> NodeCore::inbox_page(const std::string& kind, std::u
   if (!txn) return txn.error();
   InboxPage page;
   page.next_after = after_seq;
-  if (limit == 0) return page;
+  if (limit == 0 || after_seq == UINT64_MAX) return page;  // nothing comes after the last seq
   std::string from;
   store::keys::append_u64(from, after_seq + 1);
   std::size_t scanned_count = 0;

@@ -327,8 +327,9 @@ int NodeDaemon::run() {
 }
 
 admin::HttpResponse NodeDaemon::handle_http(const admin::HttpRequest& request) {
-  HttpApi api(*core_, *transport_, config_);
-  auto handled = api.handle(request, wall_clock_ms());
+  // One API for the daemon's life: it counts responses for /metrics.
+  if (!api_) api_ = std::make_unique<HttpApi>(*core_, *transport_, config_);
+  auto handled = api_->handle(request, wall_clock_ms());
   apply(std::move(handled.effects));
   return handled.response;
 }

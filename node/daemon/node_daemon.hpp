@@ -14,6 +14,7 @@
 #include "admin/admin_server.hpp"
 #include "common/result.hpp"
 #include "core/node_core.hpp"
+#include "daemon/http_api.hpp"
 #include "daemon/json_log.hpp"
 #include "daemon/node_config.hpp"
 #include "net/asio.hpp"
@@ -54,6 +55,7 @@ class NodeDaemon {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<net::ssl::context> tls_;
   std::unique_ptr<core::NodeCore> core_;
+  std::unique_ptr<HttpApi> api_;
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<admin::AdminServer> admin_;
   net::asio::steady_timer wake_timer_;

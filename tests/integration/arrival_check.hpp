@@ -27,7 +27,8 @@ struct InboxEntry {
     return InboxEntry{
         j.at("seq").get<std::uint64_t>(),     j.at("kind").get<std::string>(),
         j.at("id").get<std::string>(), j.at("version").get<std::uint32_t>(),
-        j.at("author").get<std::string>(),    j.at("message_id").get<std::uint64_t>()};
+        j.at("author").get<std::string>(),    std::stoull(j.at("message_id").get<std::string>().substr(
+                                                  j.at("message_id").get<std::string>().find(':') + 1))};
   }
 };
 
