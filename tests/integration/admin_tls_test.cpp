@@ -90,9 +90,9 @@ TEST(AdminTls, AClientCertificateFromTheClientCaIsRequiredAndTheServerKeepsServi
 
   // Each refusal is logged with the client's address and OpenSSL's reason.
   ASSERT_TRUE(
-      testing::wait_until([&] { return server.events_named("admin.tls_failed").size() >= 3; },
+      testing::wait_until([&] { return server.events_of_kind("admin.tls_failed").size() >= 3; },
                           std::chrono::seconds(20)));
-  auto failures = server.events_named("admin.tls_failed");
+  auto failures = server.events_of_kind("admin.tls_failed");
   ASSERT_EQ(failures.size(), 3u);
   for (const auto& e : failures) {
     EXPECT_EQ(e.level, core::LogLevel::warn);
@@ -111,7 +111,7 @@ TEST(AdminTls, AClientCertificateFromTheClientCaIsRequiredAndTheServerKeepsServi
                                   "application/json", {{"X-Operator-Id", "op-7"}}, kDeadline);
     ASSERT_EQ(again.status, 200u) << again.describe();
   }
-  auto listening = server.events_named("admin.listening");
+  auto listening = server.events_of_kind("admin.listening");
   ASSERT_EQ(listening.size(), 1u);
   EXPECT_EQ(field_of(listening[0], "tls"), "client_certificate_required");
 }

@@ -68,10 +68,10 @@ class AdminServerThread {
     std::lock_guard lock(mutex_);
     return events_;
   }
-  std::vector<core::LogEvent> events_named(const std::string& name) const {
+  std::vector<core::LogEvent> events_of_kind(const std::string& event) const {
     std::vector<core::LogEvent> out;
     for (auto& e : events()) {
-      if (e.event == name) out.push_back(e);
+      if (e.event == event) out.push_back(e);
     }
     return out;
   }
