@@ -295,7 +295,7 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
     }
     if (change == wire::ChangeKind::CORRECTED && reason_of[i].empty()) {
       item.change_problems.push_back(domain::RecordProblem{
-          "reason", "", "empty", "why the record is corrected",
+          "change_reason", "", "empty", "why the record is corrected",
           "a correction needs a reason (the correction procedure keeps the trail of every "
           "change); give change_reason or the X-Change-Reason header"});
       continue;

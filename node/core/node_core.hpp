@@ -29,16 +29,16 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "core/collab_entry.hpp"
 #include "core/directory.hpp"
 #include "core/effects.hpp"
 #include "core/signing.hpp"
-#include "core/collab_entry.hpp"
 #include "core/wire_codec.hpp"
 #include "domain/collab_item.hpp"
 #include "domain/holiday_calendar.hpp"
 #include "domain/migrant_record.hpp"
-#include "domain/statistics.hpp"
 #include "domain/record_validation.hpp"
+#include "domain/statistics.hpp"
 #include "store/store.hpp"
 #include "store/tables.hpp"
 
@@ -143,8 +143,9 @@ struct QueryView {
 // The quarterly report as the national node holds it.
 struct QuarterlySubmission {
   ProvinceCode province = 0;
-  std::string status;  // "on_time" | "late" | "missing" | "not_yet_due"
-  std::int64_t received_at_ms = 0;
+  std::string status;               // "on_time" | "late" | "missing" | "not_yet_due"
+  std::int64_t received_at_ms = 0;  // the first submission: judges on_time / late
+  std::int64_t revised_at_ms = 0;   // the latest resubmission, if any (its tables are shown)
   std::optional<domain::QuarterlyTables> tables;
 };
 struct QuarterlyReport {
@@ -337,8 +338,7 @@ class NodeCore {
   void reroute(std::int64_t now_ms, Effects& fx);
   void update_fallback(std::int64_t now_ms, Effects& fx);
   Result<void> apply_forwarded_replies(store::WriteTxn& txn, wire::Envelope::Reader env,
-                                       std::int64_t now_ms, std::string& whole_reason,
-                                       Effects& fx);
+                                       std::int64_t now_ms, std::string& whole_reason, Effects& fx);
   Result<void> apply_evidence(store::WriteTxn& txn, wire::Envelope::Reader env, std::int64_t now_ms,
                               std::string& whole_reason);
   // Refuses a message that failed an identity or signature check: logs a

@@ -42,12 +42,31 @@ std::string held_value(ProvinceCode author, std::uint64_t message_id, std::uint3
   return v;
 }
 
-// reports table values: received-at (u64 ms) then the QuarterlyStatistics.
-std::string report_value(std::int64_t received_at_ms, std::string_view stats) {
+// reports table values: first received (u64 ms), last received (u64 ms),
+// then the QuarterlyStatistics. Timeliness is judged by the first receipt: a
+// province that corrects its tables after the due date is on time if its
+// first submission was, and the correction is shown as a revision.
+constexpr std::size_t kReportHeader = 16;
+std::string report_value(std::int64_t first_ms, std::int64_t last_ms, std::string_view stats) {
   std::string v;
-  store::keys::append_u64(v, static_cast<std::uint64_t>(received_at_ms));
+  store::keys::append_u64(v, static_cast<std::uint64_t>(first_ms));
+  store::keys::append_u64(v, static_cast<std::uint64_t>(last_ms));
   v.append(stats);
   return v;
+}
+
+// Keeps the first receipt time of an earlier submission of the same tables.
+Result<void> put_report(store::WriteTxn& txn, ProvinceCode province, int year, int quarter,
+                        std::int64_t now_ms, std::string_view stats) {
+  const auto y = static_cast<std::uint16_t>(year);
+  const auto q = static_cast<std::uint8_t>(quarter);
+  auto earlier = store::report_get(txn, province, y, q);
+  if (!earlier) return earlier.error();
+  std::int64_t first_ms = now_ms;
+  if (*earlier && (*earlier)->size() >= kReportHeader) {
+    first_ms = static_cast<std::int64_t>(store::keys::read_u64(**earlier));
+  }
+  return store::report_put(txn, province, y, q, report_value(first_ms, now_ms, stats));
 }
 
 }  // namespace
@@ -223,20 +242,21 @@ Result<domain::QuarterlyTables> NodeCore::quarterly_tables(int year, int quarter
   std::vector<domain::VersionFact> facts;
   std::optional<Error> failure;
   const std::string self = std::string(domain::province_code_text(config_.self));
-  auto scanned = txn->scan(store::Table::records, "", [&](std::string_view, std::string_view bytes) {
-    auto decoded = Decoded<wire::RecordVersion>::decode(bytes, config_.limits);
-    if (!decoded) {
-      failure = decoded.error();
-      return false;
-    }
-    auto v = decoded->root();
-    // Only this province's own reports count; skip the rest before decoding them whole.
-    if (v.getRecord().getReportingProvince() != config_.self) return true;
-    facts.push_back(domain::VersionFact{record_from_wire(v.getRecord()), v.getVersion(),
-                                        change_name(v.getChange()),
-                                        domain::Date::from_unix_ms_cst(v.getChangedAtMs())});
-    return true;
-  });
+  auto scanned =
+      txn->scan(store::Table::records, "", [&](std::string_view, std::string_view bytes) {
+        auto decoded = Decoded<wire::RecordVersion>::decode(bytes, config_.limits);
+        if (!decoded) {
+          failure = decoded.error();
+          return false;
+        }
+        auto v = decoded->root();
+        // Only this province's own reports count; skip the rest before decoding them whole.
+        if (v.getRecord().getReportingProvince() != config_.self) return true;
+        facts.push_back(domain::VersionFact{record_from_wire(v.getRecord()), v.getVersion(),
+                                            change_name(v.getChange()),
+                                            domain::Date::from_unix_ms_cst(v.getChangedAtMs())});
+        return true;
+      });
   if (!scanned) return scanned.error();
   if (failure) return *failure;
   return domain::compute_quarterly_tables(config_.self, year, quarter, facts);
@@ -262,10 +282,9 @@ Result<Effects> NodeCore::submit_quarterly(int year, int quarter, std::int64_t n
   if (!id) return id.error();
   OutgoingEnvelope env(config_.self, domain::kNationalCode, *id, now_ms);
   tables_to_wire(*tables, env.body().initQuarterlyStatistics());
-  auto stats = canonical_message(env.builder().getRoot<wire::Envelope>().getBody()
-                                     .getQuarterlyStatistics().asReader());
-  auto kept = store::report_put(*txn, config_.self, static_cast<std::uint16_t>(year),
-                                static_cast<std::uint8_t>(quarter), report_value(now_ms, stats));
+  auto stats = canonical_message(
+      env.builder().getRoot<wire::Envelope>().getBody().getQuarterlyStatistics().asReader());
+  auto kept = put_report(*txn, config_.self, year, quarter, now_ms, stats);
   if (!kept) return kept.error();
   auto queued = queue_authored(*txn, domain::kNationalCode, env.builder(), fx);
   if (!queued) return queued.error();
@@ -299,18 +318,17 @@ Result<void> NodeCore::apply_statistics(store::WriteTxn& txn, wire::Envelope::Re
   }
   domain::QuarterlyTables t = tables_from_wire(stats);
   if (t.snapshot != domain::quarter_snapshot_date(t.year, t.quarter)) {
-    whole_reason = fmt::format("snapshot date {}: expected {} for {} Q{}",
-                               stats.getSnapshotDate().cStr(),
-                               domain::quarter_snapshot_date(t.year, t.quarter).yyyymmdd(), t.year,
-                               t.quarter);
+    whole_reason =
+        fmt::format("snapshot date {}: expected {} for {} Q{}", stats.getSnapshotDate().cStr(),
+                    domain::quarter_snapshot_date(t.year, t.quarter).yyyymmdd(), t.year, t.quarter);
     return {};
   }
   if (auto ok = domain::check_tables(t); !ok) {
     whole_reason = "the tables do not add up: " + ok.error().message;
     return {};
   }
-  return store::report_put(txn, env.getAuthor(), stats.getYear(), stats.getQuarter(),
-                           report_value(now_ms, canonical_message(stats)));
+  return put_report(txn, env.getAuthor(), stats.getYear(), stats.getQuarter(), now_ms,
+                    canonical_message(stats));
 }
 
 Result<QuarterlyReport> NodeCore::quarterly_report(int year, int quarter, std::int64_t now_ms) {
@@ -332,15 +350,18 @@ Result<QuarterlyReport> NodeCore::quarterly_report(int year, int quarter, std::i
     auto stored = store::report_get(*txn, p.code, static_cast<std::uint16_t>(year),
                                     static_cast<std::uint8_t>(quarter));
     if (!stored) return stored.error();
-    if (*stored && (*stored)->size() > 8) {
+    if (*stored && (*stored)->size() > kReportHeader) {
       std::string_view v = **stored;
       s.received_at_ms = static_cast<std::int64_t>(store::keys::read_u64(v));
-      auto decoded = Decoded<wire::QuarterlyStatistics>::decode(v.substr(8), config_.limits);
+      const auto last_ms = static_cast<std::int64_t>(store::keys::read_u64(v, 8));
+      if (last_ms != s.received_at_ms) s.revised_at_ms = last_ms;
+      auto decoded =
+          Decoded<wire::QuarterlyStatistics>::decode(v.substr(kReportHeader), config_.limits);
       if (!decoded) return decoded.error();
       s.tables = tables_from_wire(decoded->root());
       // Due at the national node on the due date: received by its end.
-      s.status = domain::Date::from_unix_ms_cst(s.received_at_ms) <= report.due ? "on_time"
-                                                                                  : "late";
+      s.status =
+          domain::Date::from_unix_ms_cst(s.received_at_ms) <= report.due ? "on_time" : "late";
       auto added = domain::add_tables(report.national, *s.tables);
       if (!added) return added.error();
     } else {
@@ -358,9 +379,9 @@ Result<domain::MonthlySummary> NodeCore::monthly_summary(int year, int month, st
   auto txn = store_.begin_read();
   if (!txn) return txn.error();
   std::vector<domain::LedgerEntry> ledger;
-  for (domain::CollabKind kind : {domain::CollabKind::check_notice,
-                                  domain::CollabKind::birth_registration,
-                                  domain::CollabKind::query}) {
+  for (domain::CollabKind kind :
+       {domain::CollabKind::check_notice, domain::CollabKind::birth_registration,
+        domain::CollabKind::query}) {
     auto scanned = store::collab_scan(
         *txn, static_cast<std::uint8_t>(kind), [&](std::string_view, std::string_view bytes) {
           auto e = decode_collab_entry(kind, bytes);
@@ -371,7 +392,8 @@ Result<domain::MonthlySummary> NodeCore::monthly_summary(int year, int month, st
           l.hukou = domain::parse_province_code(e->item.hukou_province).value_or(0);
           l.date = domain::Date::parse_yyyymmdd(e->item.date).value_or(domain::Date{});
           if (e->reply) l.reply_date = domain::Date::parse_yyyymmdd(e->reply->date);
-          if (!e->item.due_date.empty()) l.due_date = domain::Date::parse_yyyymmdd(e->item.due_date);
+          if (!e->item.due_date.empty())
+            l.due_date = domain::Date::parse_yyyymmdd(e->item.due_date);
           ledger.push_back(std::move(l));
           return true;
         });

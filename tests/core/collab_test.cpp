@@ -666,14 +666,8 @@ TEST(CollabQueries, AnsweredOnTimeLateOrNeverOverALossyNetwork) {
 // still past its due date, so it is still overdue, and it was reported so
 // once already.
 //
-// BUG (core): fails. NodeCore::note_rejected_collab (node_core_collab.cpp)
-// puts a query whose answer was refused back in state "open" whatever its
-// due date, and resets overdue_checked_day_; the next tick's check_overdue
-// finds it open and past due, marks it overdue again, logs "query.overdue"
-// a second time and counts it twice in counters().queries_overdue. Until
-// that tick queries(answering, "open") lists it as open. Expected: a
-// refused answer returns the query to "overdue" when it is past its due
-// date (as it was before the answer), with no second report.
+// A refused answer returns the query to "overdue" when it is past its due
+// date, with no second report.
 TEST(CollabQueries, AnOverdueQueryWhoseAnswerIsRefusedIsNotReportedOverdueAgain) {
   CollabNetwork f({31, 44});
   const CollabItem asked = query("31-Q-OLD", "no_certificate", 31, 44, "20261001");  // due 31 Oct

@@ -255,7 +255,7 @@ TEST(RecordLifecycle, ChangesThatDoNotFitTheRecordAreRefusedAndARepeatIsNoVersio
   EXPECT_FALSE(corrected.accepted());
   EXPECT_TRUE(corrected.errors.empty()) << "the record itself is fine";
   ASSERT_EQ(corrected.change_problems.size(), 1u);
-  EXPECT_EQ(corrected.change_problems[0].field, "reason");
+  EXPECT_EQ(corrected.change_problems[0].field, "change_reason");
   EXPECT_EQ(versions(), 1u);
 
   auto created_again = submit(moved(known, "上海市浦东新区花木街道"), {"created", ""}, {"op", ""});
@@ -416,12 +416,7 @@ TEST(InOrderRelease, SeveralVersionsOutOfOrderAreReleasedOneAfterTheOther) {
 // record sent again afterwards is a later version. The receiver must not
 // wait for the refused one, which will never come.
 //
-// BUG (core): fails. NodeCore::submit_records (node_core.cpp) sends a record
-// whose latest version was refused again as version latest + 1, and
-// NodeCore::release_in_order (node_core_reports.cpp) holds a version until
-// version - 1 is stored and released at the receiver. Version 1 was refused
-// upstream and is never sent again, so version 2 is held at 44 for ever:
-// the record never reaches 44's provincial system.
+// Each version names its predecessor, so the receiver skips a refused one.
 TEST(InOrderRelease, ARecordSentAgainAfterARefusalIsNotHeldForTheRefusedVersion) {
   Network f({31, 44}, 12, NetworkFaults{});
   // 31's clock runs fifteen minutes ahead. Just before midnight its record
@@ -562,6 +557,18 @@ TEST(QuarterlyStatistics, TheNationalReportSaysWhoSubmittedInTimeAndSumsWhatTheP
     if (s.province == 31 || s.province == 44 || s.province == 51) continue;
     EXPECT_EQ(s.status, "missing") << code(s.province);
   }
+  // 31 sends its tables again after the due date (a resubmission replaces
+  // them): it stays on time, by its first submission, and the resubmission
+  // shows as a revision; the national sum counts 31 once.
+  const std::int64_t first31 = submission_of(*report, 31).received_at_ms;
+  f.submit_quarterly(31, 2026, 4);
+  f.settle();
+  report = f[0].quarterly_report(2026, 4, f.now());
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(submission_of(*report, 31).status, "on_time");
+  EXPECT_EQ(submission_of(*report, 31).received_at_ms, first31);
+  EXPECT_GT(submission_of(*report, 31).revised_at_ms, first31);
+  EXPECT_EQ(submission_of(*report, 51).revised_at_ms, 0);
 
   // The national sum is the sum of the provinces' own tables.
   auto expected = domain::empty_tables(domain::kNationalCode, 2026, 4);
