@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -40,9 +41,9 @@ admin::HttpResponse error_response(unsigned status, const std::string& message,
 
 // A query parameter that is missing or wrong, as a problem.
 domain::RecordProblem parameter_problem(std::string name, std::string found, std::string expected) {
-  std::string message = fmt::format("query parameter {}: {}; expected {}", name,
-                                    found.empty() ? "missing" : "found \"" + found + "\"",
-                                    expected);
+  std::string message =
+      fmt::format("query parameter {}: {}; expected {}", name,
+                  found.empty() ? "missing" : "found \"" + found + "\"", expected);
   return domain::RecordProblem{std::move(name), "", std::move(found), std::move(expected),
                                std::move(message)};
 }
@@ -85,9 +86,9 @@ class QueryParams {
         if (std::find(known.begin(), known.end(), key) == known.end()) {
           std::string names;
           for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-          problems_.push_back(parameter_problem(
-              key.size() > 30 ? key.substr(0, 30) : key, "an unknown parameter",
-              names.empty() ? "no parameters" : "one of " + names));
+          problems_.push_back(
+              parameter_problem(key.size() > 30 ? key.substr(0, 30) : key, "an unknown parameter",
+                                names.empty() ? "no parameters" : "one of " + names));
         } else {
           values_[key] = value;
         }
@@ -170,7 +171,8 @@ std::vector<std::string> split_path(const std::string& path) {
   std::size_t pos = 1;
   while (pos <= path.size()) {
     std::size_t slash = path.find('/', pos);
-    std::string part = path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+    std::string part =
+        path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
     out.push_back(percent_decode(part));
     if (slash == std::string::npos) break;
     pos = slash + 1;
@@ -180,7 +182,10 @@ std::vector<std::string> split_path(const std::string& path) {
 
 std::string media_type(const admin::HttpRequest& request) {
   std::string type = request.content_type.substr(0, request.content_type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
+  // Media types are case-insensitive (RFC 9110 §8.3.1).
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type;
 }
 
@@ -201,9 +206,11 @@ std::optional<admin::HttpResponse> require_operator(const admin::HttpRequest& re
   auto op = header(request, "x-operator-id");
   if (!op || op->empty() || op->size() > 64) {
     return error_response(
-        400, "X-Operator-Id header: missing or longer than 64 bytes; every change names its operator",
-        {domain::RecordProblem{"X-Operator-Id", "", op ? fmt::format("{} bytes", op->size()) : "missing",
-                               "the operator's id, 1 to 64 bytes", "every change names its operator"}});
+        400,
+        "X-Operator-Id header: missing or longer than 64 bytes; every change names its operator",
+        {domain::RecordProblem{
+            "X-Operator-Id", "", op ? fmt::format("{} bytes", op->size()) : "missing",
+            "the operator's id, 1 to 64 bytes", "every change names its operator"}});
   }
   operator_id = *op;
   return std::nullopt;
@@ -252,7 +259,8 @@ const std::vector<Route>& api_routes() {
     };
     for (const auto& c : kCollabResources) {
       r.push_back({"POST", "/v1/" + std::string(c.segment)});
-      if (!domain::is_reply(c.kind)) r.push_back({"GET", "/v1/" + std::string(c.segment) + "/{id}"});
+      if (!domain::is_reply(c.kind))
+        r.push_back({"GET", "/v1/" + std::string(c.segment) + "/{id}"});
     }
     r.push_back({"GET", "/v1/queries"});
     return r;
@@ -273,7 +281,8 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
     ++responses_[r.response.status];
     return r;
   };
-  auto only = [&](std::initializer_list<std::string_view> methods) -> std::optional<HandledRequest> {
+  auto only =
+      [&](std::initializer_list<std::string_view> methods) -> std::optional<HandledRequest> {
     for (std::string_view m : methods) {
       if (m == method) return std::nullopt;
     }
@@ -282,14 +291,11 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
     return HandledRequest{
         error_response(405, fmt::format("{} takes {}, not {}", path, allowed, method)), {}};
   };
-  auto no_params = [&](std::initializer_list<std::string_view> known) {
-    return QueryParams(query, known);
-  };
-
   if (path == "/healthz" || path == "/v1/health") {
     if (auto e = only({"GET"})) return done(std::move(*e));
-    return done({json_response(200, ordered_json{{"status", "ok"}, {"node", code_text(config_.code)}}),
-                 {}});
+    return done(
+        {json_response(200, ordered_json{{"status", "ok"}, {"node", code_text(config_.code)}}),
+         {}});
   }
   if (path == "/metrics") {
     if (auto e = only({"GET"})) return done(std::move(*e));
@@ -299,7 +305,7 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
     const std::string& res = parts[1];
     if (parts.size() == 2 && res == "status") {
       if (auto e = only({"GET"})) return done(std::move(*e));
-      return done({status(), {}});
+      return done({status(now_ms), {}});
     }
     if (parts.size() == 2 && res == "inbox") {
       if (auto e = only({"GET"})) return done(std::move(*e));
@@ -337,10 +343,10 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
       }
     }
   }
-  (void)no_params;
   std::string list;
   for (const Route& r : api_routes()) list += (list.empty() ? "" : ", ") + r.method + " " + r.path;
-  return done({error_response(404, fmt::format("no endpoint {}; the API has: {}", path, list)), {}});
+  return done(
+      {error_response(404, fmt::format("no endpoint {}; the API has: {}", path, list)), {}});
 }
 
 HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int64_t now_ms) {
@@ -387,8 +393,8 @@ HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int
     if (items[i].record && items[i].problems.empty()) {
       submitted_index[i] = records.size();
       records.push_back(*items[i].record);
-      changes.push_back(core::RecordChange{
-          items[i].change.empty() ? batch_change : items[i].change, items[i].change_reason});
+      changes.push_back(core::RecordChange{items[i].change.empty() ? batch_change : items[i].change,
+                                           items[i].change_reason});
     }
   }
   auto outcome = core_.submit_records(records, changes, meta, now_ms);
@@ -490,9 +496,9 @@ admin::HttpResponse HttpApi::get_collab(domain::CollabKind kind, const std::stri
   auto entry = core_.collab_entry(kind, id);
   if (!entry) return error_response(503, entry.error().message);
   if (!*entry) {
-    return error_response(404, fmt::format("no {} with id {} is held by this node",
-                                           domain::collab_kind_name(kind),
-                                           id.size() > 60 ? id.substr(0, 60) + "..." : id));
+    return error_response(
+        404, fmt::format("no {} with id {} is held by this node", domain::collab_kind_name(kind),
+                         id.size() > 60 ? id.substr(0, 60) + "..." : id));
   }
   return json_response(200, ordered_json(core::collab_entry_json(**entry)));
 }
@@ -521,7 +527,7 @@ admin::HttpResponse HttpApi::record_history(const std::string& id) {
                                          {"versions", std::move(versions)}});
 }
 
-admin::HttpResponse HttpApi::status() {
+admin::HttpResponse HttpApi::status(std::int64_t now_ms) {
   // Links: configured peers, direct (group) peers, and for the national
   // node every node of its directory.
   std::set<domain::ProvinceCode> peers;
@@ -571,6 +577,7 @@ admin::HttpResponse HttpApi::status() {
   }
   return json_response(200, ordered_json{{"node", code_text(config_.code)},
                                          {"role", config_.national ? "national" : "province"},
+                                         {"today", date_of_ms(now_ms)},
                                          {"links", std::move(links)},
                                          {"pending", std::move(pending)},
                                          {"counts", std::move(counts)},
@@ -688,9 +695,8 @@ admin::HttpResponse HttpApi::inbox(const std::string& query) {
 admin::HttpResponse HttpApi::queries(const std::string& query) {
   QueryParams params(query, {"role", "state", "limit"});
   const std::string role = params.choice("role", {"answering", "asking"}, "answering");
-  const std::string state =
-      params.choice("state", {"open", "overdue", "answered", "answered_late", "rejected", "all"},
-                    "");
+  const std::string state = params.choice(
+      "state", {"open", "overdue", "answered", "answered_late", "rejected", "all"}, "");
   auto limit = params.number("limit", 1'000, 1, 100'000);
   if (!params.problems().empty()) return params.error();
   const auto r = role == "asking" ? store::QueryRole::asking : store::QueryRole::answering;
@@ -728,15 +734,16 @@ HandledRequest HttpApi::quarterly(const admin::HttpRequest& request, const std::
     std::string operator_id;
     if (auto e = require_operator(request, operator_id)) return {std::move(*e), {}};
     if (config_.national) {
-      return {error_response(409, "the national node receives quarterly tables; provinces submit "
-                                  "them"),
+      return {error_response(409,
+                             "the national node receives quarterly tables; provinces submit "
+                             "them"),
               {}};
     }
     auto fx = core_.submit_quarterly(y, q, now_ms);
     if (!fx) {
-      return {error_response(fx.error().code == Errc::invalid_input ? 409 : 503,
-                             fx.error().message),
-              {}};
+      return {
+          error_response(fx.error().code == Errc::invalid_input ? 409 : 503, fx.error().message),
+          {}};
     }
     auto tables = core_.quarterly_tables(y, q);
     ordered_json body{{"submitted", true}};
@@ -746,11 +753,11 @@ HandledRequest HttpApi::quarterly(const admin::HttpRequest& request, const std::
   if (!config_.national) {
     auto tables = core_.quarterly_tables(y, q);
     if (!tables) return {error_response(503, tables.error().message), {}};
-    return {json_response(200,
-                          ordered_json{{"province", code_text(config_.code)},
-                                       {"due_date", domain::quarter_due_date(y, q).yyyymmdd()},
-                                       {"tables", ordered_json(domain::tables_to_json(*tables))}}),
-            {}};
+    return {
+        json_response(200, ordered_json{{"province", code_text(config_.code)},
+                                        {"due_date", domain::quarter_due_date(y, q).yyyymmdd()},
+                                        {"tables", ordered_json(domain::tables_to_json(*tables))}}),
+        {}};
   }
   auto report = core_.quarterly_report(y, q, now_ms);
   if (!report) return {error_response(503, report.error().message), {}};
@@ -758,16 +765,18 @@ HandledRequest HttpApi::quarterly(const admin::HttpRequest& request, const std::
   for (const core::QuarterlySubmission& s : report->provinces) {
     ordered_json p{{"province", code_text(s.province)}, {"status", s.status}};
     if (s.received_at_ms) p["received_on"] = date_of_ms(s.received_at_ms);
+    if (s.revised_at_ms) p["revised_on"] = date_of_ms(s.revised_at_ms);
     provinces.push_back(std::move(p));
   }
-  return {json_response(200, ordered_json{{"year", y},
-                                          {"quarter", q},
-                                          {"snapshot_date", report->snapshot.yyyymmdd()},
-                                          {"due_date", report->due.yyyymmdd()},
-                                          {"provinces", std::move(provinces)},
-                                          {"national", ordered_json(domain::tables_to_json(
-                                                           report->national))}}),
-          {}};
+  return {
+      json_response(
+          200, ordered_json{{"year", y},
+                            {"quarter", q},
+                            {"snapshot_date", report->snapshot.yyyymmdd()},
+                            {"due_date", report->due.yyyymmdd()},
+                            {"provinces", std::move(provinces)},
+                            {"national", ordered_json(domain::tables_to_json(report->national))}}),
+      {}};
 }
 
 admin::HttpResponse HttpApi::monthly(const std::string& query, std::int64_t now_ms) {

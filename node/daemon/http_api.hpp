@@ -52,7 +52,7 @@ class HttpApi {
                              std::int64_t now_ms);
   admin::HttpResponse get_collab(domain::CollabKind kind, const std::string& id);
   admin::HttpResponse record_history(const std::string& id);
-  admin::HttpResponse status();
+  admin::HttpResponse status(std::int64_t now_ms);
   admin::HttpResponse metrics();
   admin::HttpResponse inbox(const std::string& query);
   admin::HttpResponse queries(const std::string& query);

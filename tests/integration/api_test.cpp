@@ -1033,11 +1033,7 @@ TEST(Api, HealthMetricsAndStatusDescribeTheNode) {
     if (line.empty() || line[0] == '#') continue;
     EXPECT_NE(line.find("{node=\"31\""), std::string::npos) << line;
   }
-  // BUG (node/daemon/node_daemon.cpp handle_http): the daemon builds a new
-  // HttpApi for every request, so the per-status response counter
-  // (HttpApi::responses_) starts empty each time and /metrics never has a
-  // provnet_http_responses_total sample, although this node has answered
-  // several 200s and a 422 by now.
+  // The daemon keeps one HttpApi, so its response counters reach /metrics.
   EXPECT_NE(text.find("provnet_http_responses_total{node=\"31\",status=\"200\"}"),
             std::string::npos)
       << "provnet_http_responses_total has no samples:\n"
@@ -1052,6 +1048,7 @@ TEST(Api, HealthMetricsAndStatusDescribeTheNode) {
   json status31 = get_json(net, 31, "/v1/status");
   EXPECT_EQ(status31["node"], "31");
   EXPECT_EQ(status31["role"], "province");
+  EXPECT_EQ(status31["today"], today_text()) << status31.dump();  // the node's date, China time
   ASSERT_EQ(status31["links"].size(), 1u) << status31.dump();
   EXPECT_EQ(status31["links"][0]["peer"], "00");
   EXPECT_EQ(status31["links"][0]["connected"], true);
@@ -1156,6 +1153,9 @@ TEST(Api, EveryInvalidInputGetsItsDocumentedErrorAndTheNodeStaysUp) {
   with_body("records as text/plain", 31, "/v1/records", one_record, "text/plain", 415);
   with_body("records as XML", 31, "/v1/records", "<r/>", "application/xml", 415);
   with_body("notices as CSV", 31, "/v1/check-notices", "notice_id\n31-CN-1\n", "text/csv", 415);
+  // Media types are case-insensitive: read as JSON (a number is 400), not 415.
+  with_body("records: Application/JSON in capitals", 31, "/v1/records", "42",
+            "Application/JSON; charset=UTF-8", 400);
   // Query parameters.
   bare("inbox: unknown parameter", 44, kGet, "/v1/inbox?afer=3", 400, "afer");
   bare("inbox: limit 0", 44, kGet, "/v1/inbox?limit=0", 400, "limit");
@@ -1282,9 +1282,9 @@ TEST(Api, EveryInvalidInputGetsItsDocumentedErrorAndTheNodeStaysUp) {
   EXPECT_EQ(changes_result["rejected"], 4);
   EXPECT_EQ(changes_result["items"][0]["errors"][0]["field"], "change");
   EXPECT_EQ(changes_result["items"][1]["errors"][0]["field"], "change");
-  // Named "reason" by the code; the request's key is "change_reason" (or the
-  // X-Change-Reason header) — see the report.
-  EXPECT_EQ(changes_result["items"][2]["errors"][0]["field"], "reason");
+  // The problem names the request's key (the X-Change-Reason header is the
+  // other way to give it).
+  EXPECT_EQ(changes_result["items"][2]["errors"][0]["field"], "change_reason");
   EXPECT_EQ(changes_result["items"][3]["errors"][0]["field"], "reporting_province");
   // Records at the national node: it reports none of its own.
   HttpReply at00 = post(net, 0, "/v1/records", one_record);
@@ -1390,10 +1390,7 @@ TEST(Api, EveryInvalidInputGetsItsDocumentedErrorAndTheNodeStaysUp) {
   expect_alive(net, 0, "a notice at the national node");
 
   // The inbox cursor at the very end of its range.
-  // BUG (node/core/node_core_reports.cpp inbox_page): the scan starts at
-  // after_seq + 1, which wraps to 0 for after=18446744073709551615 (the
-  // maximum the API accepts), so the whole inbox comes back instead of
-  // nothing.
+  // after=UINT64_MAX must not wrap around to the start of the inbox.
   json end = get_json(net, 44, "/v1/inbox?after=18446744073709551615");
   EXPECT_TRUE(end["entries"].empty()) << end.dump().substr(0, 300);
   EXPECT_FALSE(end["more"].get<bool>());

@@ -77,9 +77,6 @@ address = "127.0.0.1:7000"
 
 // node_config.hpp promises every problem in one run. A garbage TLS key
 // next to a missing TLS certificate is a second, independent problem.
-// KNOWN PRODUCT BUG (fails today): check_identity_files skips both files of
-// a pair when either path is missing, so the key goes unreported until the
-// certificate is fixed.
 TEST(CheckConfig, AGarbageTlsKeyIsReportedEvenWhenTheTlsCertificateIsMissing) {
   TempDir dir("check-config-pair");
   TestPki pki(dir.path() / "pki");
