@@ -13,9 +13,18 @@
 //      the conservation check: every accepted version arrives exactly once,
 //      at the province it concerns, from its author, and at no other
 //      province; the national node's full copies of direct group exchanges
-//      are accepted versions, once each, never of an evidence-only group.
+//      are accepted versions, once each, never of an evidence-only group;
+//   6. the quarter's collaboration (collab_round.hpp): notices, birth
+//      registrations and queries about a share of the migrants, feedback
+//      and answers (a share of queries left unanswered), every item's state
+//      on both sides and the national monthly summary checked; writes the
+//      quarter's ledger (--ledger) for the close.
 //
-// Exit status: 0 the check passed, 1 it failed (or the network never became
+// provdemo --close-quarter LEDGER, on the same network restarted with its
+// clock moved past the quarter's end, does the close (quarter_close.hpp):
+// quarterly tables submitted and summed, overdue queries, monthly summaries.
+//
+// Exit status: 0 the checks passed, 1 one failed (or the network never became
 // quiet, a chunk could not be submitted, a node could not be read), 2 a
 // usage error or a network that cannot be reached at the start.
 #include <fmt/format.h>
@@ -26,13 +35,17 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "domain/date.hpp"
+#include "network/collab_round.hpp"
 #include "network/conservation_check.hpp"
 #include "network/demo_report.hpp"
 #include "network/inbox_pull.hpp"
 #include "network/network_layout.hpp"
 #include "network/network_quiet.hpp"
+#include "network/quarter_close.hpp"
 #include "network/quarter_plan.hpp"
 #include "network/record_submission.hpp"
 
@@ -52,6 +65,43 @@ domain::Date today_in_china() {
       std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
+// provdemo --close-quarter: the second part, on a network whose clock is
+// past the quarter's end.
+int run_close(const NetworkLayout& layout, const std::string& ledger_path, int timeout_s) {
+  std::ifstream in(ledger_path);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (!in.is_open() || j.is_discarded()) {
+    std::cerr << fmt::format("provdemo: --close-quarter {}: not a readable JSON ledger\n",
+                             ledger_path);
+    return 2;
+  }
+  auto ledger = quarter_ledger_from_json(j);
+  if (!ledger) {
+    std::cerr << fmt::format("provdemo: --close-quarter {}: {}\n", ledger_path,
+                             ledger.error().message);
+    return 2;
+  }
+  const auto started = Clock::now();
+  wait_for_directory(layout, started + std::chrono::seconds(30));
+  QuarterClose c = close_quarter(layout, *ledger, started + std::chrono::seconds(timeout_s));
+  std::cout << fmt::format(
+      "provdemo: the close of {} Q{} on the nodes' date {} ({:.1f} s)\n"
+      "  quarterly tables: {} of 32 provinces submitted, {} on time at the national node; the "
+      "national sum counts {} records, and equals the sum of the provinces' tables\n"
+      "  queries overdue: {} found at the answering provinces, {} expected (unanswered, past "
+      "due)\n"
+      "  monthly summaries: {} months, {} province pairs compared with the ledger\n",
+      ledger->year, ledger->quarter, c.today.yyyymmdd(), seconds_between(started, Clock::now()),
+      c.submitted, c.on_time, grouped(c.people_in_tables), c.overdue_found, c.overdue_expected,
+      c.summary_months, c.summary_pairs);
+  for (std::size_t i = 0; i < c.failures.size() && i < 20; ++i) {
+    std::cout << "  FAILED: " << c.failures[i] << '\n';
+  }
+  if (c.failures.size() > 20) std::cout << fmt::format("  ... {} more\n", c.failures.size() - 20);
+  std::cout << (c.pass() ? "CLOSE OF THE QUARTER: PASS\n" : "CLOSE OF THE QUARTER: FAIL\n");
+  return c.pass() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,6 +118,9 @@ int main(int argc, char** argv) {
   std::size_t parallel = 4;
   std::size_t chunk = 2000;
   int directory_wait_s = 30;
+  std::uint64_t collab_every = 40;
+  std::string ledger_path;
+  std::string close_ledger;
   app.add_option("--config-dir", config_dir,
                  "directory with national.toml and province-NN.toml (scripts/make-config)")
       ->capture_default_str();
@@ -96,6 +149,16 @@ int main(int argc, char** argv) {
                  "directory and its direct group links to be up")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
+  app.add_option("--collab-every", collab_every,
+                 "one notice, registration or query per this many accepted inflow records "
+                 "(0: no collaboration round)")
+      ->capture_default_str();
+  app.add_option("--ledger", ledger_path,
+                 "write the quarter's ledger (ids, provinces, dates, counts; no personal data) "
+                 "here, for --close-quarter");
+  app.add_option("--close-quarter", close_ledger,
+                 "instead: close the quarter of this ledger (the nodes' clock must be past its "
+                 "end)");
   CLI11_PARSE(app, argc, argv);
 
   QuarterOptions quarter;
@@ -125,6 +188,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+
+  if (!close_ledger.empty()) return run_close(*layout, close_ledger, timeout_s);
 
   // The provinces fetch the signed directory from the national node when
   // they connect, then dial their group peers.
@@ -287,6 +352,59 @@ int main(int argc, char** argv) {
   f.conservation = check_conservation(accepted, arrived, evidence_only);
 
   print_report(std::cout, f);
+
+  bool collab_pass = true;
+  if (collab_every > 0) {
+    std::set<std::string> accepted_ids;
+    QuarterLedger ledger;
+    ledger.reported = quarter.today;
+    ledger.year = quarter.today.year;
+    ledger.quarter = (quarter.today.month - 1) / 3 + 1;
+    for (const AcceptedVersion& v : accepted) {
+      if (accepted_ids.insert(v.record_id).second) ++ledger.accepted_records[v.author];
+    }
+    CollabOptions collab;
+    collab.every = collab_every;
+    std::cout << "\nprovdemo: the quarter's collaboration: notices, registrations and queries, "
+                 "feedback and answers ...\n"
+              << std::flush;
+    CollabRound round = run_collab_round(*layout, quotas, quarter, accepted_ids, collab, deadline);
+    std::map<domain::CollabKind, std::uint64_t> by_kind;
+    std::uint64_t unanswered = 0;
+    for (const CollabLedgerItem& item : round.items) {
+      ++by_kind[item.kind];
+      if (!item.replied) ++unanswered;
+    }
+    std::cout << fmt::format(
+        "  sent: {} check notices, {} birth registrations, {} queries ({:.1f} s){}\n"
+        "  replied: {} feedbacks and answers; {} queries left unanswered ({:.1f} s)\n"
+        "  checked: {} states on both sides, {} pairs of the national monthly summary ({:.1f} "
+        "s)\n",
+        by_kind[domain::CollabKind::check_notice], by_kind[domain::CollabKind::birth_registration],
+        by_kind[domain::CollabKind::query], round.send_seconds,
+        round.beyond_calendar ? fmt::format("; {} refused: due date beyond the holiday calendar",
+                                            round.beyond_calendar)
+                              : "",
+        round.replies_sent, unanswered, round.reply_seconds, round.checked_states,
+        round.summary_pairs, round.check_seconds);
+    for (std::size_t i = 0; i < round.failures.size() && i < 20; ++i) {
+      std::cout << "  FAILED: " << round.failures[i] << '\n';
+    }
+    if (round.failures.size() > 20) {
+      std::cout << fmt::format("  ... {} more\n", round.failures.size() - 20);
+    }
+    std::cout << (round.pass() ? "COLLABORATION CHECK: PASS\n" : "COLLABORATION CHECK: FAIL\n");
+    collab_pass = round.pass();
+    ledger.items = std::move(round.items);
+    if (!ledger_path.empty()) {
+      std::ofstream out(ledger_path, std::ios::trunc);
+      out << quarter_ledger_to_json(ledger).dump(1) << '\n';
+      if (!out.flush()) {
+        std::cerr << fmt::format("provdemo: cannot write {}\n", ledger_path);
+        return 2;
+      }
+    }
+  }
   if (!json_path.empty()) {
     std::ofstream out(json_path, std::ios::trunc);
     out << report_json(f).dump(2) << '\n';
@@ -295,5 +413,5 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  return f.pass() ? 0 : 1;
+  return f.pass() && collab_pass ? 0 : 1;
 }
