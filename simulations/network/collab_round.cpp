@@ -135,26 +135,13 @@ PostOutcome post_items(const NodeEndpoint& node, CollabKind kind, const std::vec
   return out;
 }
 
-// GET that must answer 200 with JSON; nullopt (and a failure line) otherwise.
-std::optional<json> get_json(const NodeEndpoint& node, const std::string& target,
-                             std::vector<std::string>& failures) {
-  AdminReply reply = admin_get(node.admin, target, std::chrono::seconds(60));
-  json doc = reply.status == 200 ? json::parse(reply.body, nullptr, false) : json();
-  if (reply.status != 200 || doc.is_discarded()) {
-    failures.push_back(
-        fmt::format("GET {} at {}: {}", target, code_text(node.code), reply.describe()));
-    return std::nullopt;
-  }
-  return doc;
-}
-
 // Everything of one kind in a node's inbox, with content, page by page.
 std::vector<json> inbox_items(const NodeEndpoint& node, CollabKind kind,
                               std::vector<std::string>& failures) {
   std::vector<json> out;
   std::uint64_t after = 0;
   for (;;) {
-    auto page = get_json(
+    auto page = node_get_json(
         node,
         fmt::format("/v1/inbox?kind={}&after={}&limit=1000", domain::collab_kind_name(kind), after),
         failures);
@@ -277,7 +264,8 @@ std::map<std::string, domain::Date> reply_to_items(const NetworkLayout& layout,
               inbox_items(node, CollabKind::birth_registration, round.failures));
     // Queries from the queue, by due date, as the answering clerk sees them;
     // a share is left open.
-    if (auto queue = get_json(node, "/v1/queries?role=answering&limit=100000", round.failures)) {
+    if (auto queue =
+            node_get_json(node, "/v1/queries?role=answering&limit=100000", round.failures)) {
       std::vector<json> answered;
       std::string previous_due;
       for (const json& q : (*queue)["queries"]) {
@@ -321,8 +309,8 @@ void check_states(const NetworkLayout& layout, CollabRound& round) {
   for (const NodeEndpoint& node : layout.provinces) {
     int side = 0;
     for (const char* role : {"asking", "answering"}) {
-      auto listed = get_json(node, fmt::format("/v1/queries?role={}&state=all&limit=100000", role),
-                             round.failures);
+      auto listed = node_get_json(
+          node, fmt::format("/v1/queries?role={}&state=all&limit=100000", role), round.failures);
       if (listed) {
         for (const json& q : (*listed)["queries"]) {
           query_state[side][node.code][q.value("query_id", "")] = q.value("state", "");
@@ -343,9 +331,9 @@ void check_states(const NetworkLayout& layout, CollabRound& round) {
         auto it = states.find(item.id);
         state = it == states.end() ? "(not held)" : it->second;
       } else {
-        auto got =
-            get_json(*layout.province(at),
-                     fmt::format("/v1/{}/{}", resource_of(item.kind), item.id), round.failures);
+        auto got = node_get_json(*layout.province(at),
+                                 fmt::format("/v1/{}/{}", resource_of(item.kind), item.id),
+                                 round.failures);
         if (!got) continue;
         state = got->value("state", "");
       }
@@ -428,7 +416,7 @@ ExpectedSummary expected_monthly_summary(const std::vector<CollabLedgerItem>& it
 std::uint64_t compare_monthly_summary(const NodeEndpoint& national, int year, int month,
                                       const ExpectedSummary& expected,
                                       std::vector<std::string>& failures) {
-  auto summary = get_json(
+  auto summary = node_get_json(
       national, fmt::format("/v1/reports/monthly?year={}&month={}", year, month), failures);
   if (!summary) return 0;
   ExpectedSummary got;
@@ -461,6 +449,18 @@ std::uint64_t compare_monthly_summary(const NodeEndpoint& national, int year, in
     }
   }
   return keys.size();
+}
+
+std::optional<json> node_get_json(const NodeEndpoint& node, const std::string& target,
+                                  std::vector<std::string>& failures) {
+  AdminReply reply = admin_get(node.admin, target, std::chrono::seconds(60));
+  json doc = reply.status == 200 ? json::parse(reply.body, nullptr, false) : json();
+  if (reply.status != 200 || doc.is_discarded()) {
+    failures.push_back(
+        fmt::format("GET {} at {}: {}", target, code_text(node.code), reply.describe()));
+    return std::nullopt;
+  }
+  return doc;
 }
 
 json ledger_to_json(const std::vector<CollabLedgerItem>& items) {

@@ -96,6 +96,11 @@ std::uint64_t compare_monthly_summary(const NodeEndpoint& national, int year, in
                                       const ExpectedSummary& expected,
                                       std::vector<std::string>& failures);
 
+// A GET that must answer 200 with JSON: the document, or nullopt and a line
+// in `failures` naming the node, the target and what came back.
+std::optional<nlohmann::json> node_get_json(const NodeEndpoint& node, const std::string& target,
+                                            std::vector<std::string>& failures);
+
 // The ledger as JSON and back.
 nlohmann::json ledger_to_json(const std::vector<CollabLedgerItem>& items);
 std::vector<CollabLedgerItem> ledger_from_json(const nlohmann::json& j);

@@ -19,18 +19,6 @@ std::string code_text(domain::ProvinceCode c) {
   return std::string(domain::province_code_text(c));
 }
 
-std::optional<json> get_json(const NodeEndpoint& node, const std::string& target,
-                             std::vector<std::string>& failures) {
-  AdminReply reply = admin_get(node.admin, target, std::chrono::seconds(60));
-  json doc = reply.status == 200 ? json::parse(reply.body, nullptr, false) : json();
-  if (reply.status != 200 || doc.is_discarded()) {
-    failures.push_back(
-        fmt::format("GET {} at {}: {}", target, code_text(node.code), reply.describe()));
-    return std::nullopt;
-  }
-  return doc;
-}
-
 // Every cell of a tables document, and its records (the sex tables' totals,
 // inflow plus outflow: each record is in exactly one of them).
 Cells cells_of(const json& tables, std::uint64_t& people) {
@@ -63,7 +51,7 @@ std::string first_difference(const Cells& a, const Cells& b) {
 std::set<std::string> query_ids(const NodeEndpoint& node, const char* role, const char* state,
                                 std::vector<std::string>& failures) {
   std::set<std::string> out;
-  auto listed = get_json(
+  auto listed = node_get_json(
       node, fmt::format("/v1/queries?role={}&state={}&limit=100000", role, state), failures);
   if (listed) {
     for (const json& q : (*listed)["queries"]) out.insert(q.value("query_id", ""));
@@ -108,7 +96,7 @@ QuarterClose close_quarter(const NetworkLayout& layout, const QuarterLedger& led
   QuarterClose out;
   auto& failures = out.failures;
   // The nodes' date, as they judge deadlines.
-  if (auto s = get_json(layout.national, "/v1/status", failures)) {
+  if (auto s = node_get_json(layout.national, "/v1/status", failures)) {
     if (auto d = domain::Date::parse_yyyymmdd(s->value("today", ""))) out.today = *d;
   }
   if (out.today <= domain::quarter_snapshot_date(ledger.year, ledger.quarter)) {
@@ -139,7 +127,7 @@ QuarterClose close_quarter(const NetworkLayout& layout, const QuarterLedger& led
   // 2, 3. The national report against the provinces' own tables and records.
   Cells sum;
   for (const NodeEndpoint& node : layout.provinces) {
-    auto own = get_json(node, report, failures);
+    auto own = node_get_json(node, report, failures);
     if (!own) continue;
     std::uint64_t people = 0;
     for (const auto& [k, n] : cells_of((*own)["tables"], people)) sum[k] += n;
@@ -152,7 +140,7 @@ QuarterClose close_quarter(const NetworkLayout& layout, const QuarterLedger& led
                       code_text(node.code), people, reported));
     }
   }
-  if (auto national = get_json(layout.national, report, failures)) {
+  if (auto national = node_get_json(layout.national, report, failures)) {
     for (const json& p : (*national)["provinces"]) {
       if (p.value("status", "") == "on_time") {
         ++out.on_time;
