@@ -33,23 +33,6 @@ using domain::Date;
 using domain::ProvinceCode;
 using store::QueryRole;
 
-constexpr std::int64_t kMinuteMs = 60'000;
-constexpr std::int64_t kDayMs = 86'400'000;
-constexpr NetworkFaults kLossy{.drop = 0.2, .duplicate = 0.2};
-
-std::string code(ProvinceCode p) {
-  return fmt::format("{:02d}", p);
-}
-
-// Monday 23 November 2026 (kToday), 09:00 China time: the tests' start.
-std::int64_t start_ms() {
-  return cst_ms(kToday, 9);
-}
-
-std::string test_name() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
 // --- items ---------------------------------------------------------------
 
 // A woman born 1993 with her hukou in `hukou` (even sequence: female).

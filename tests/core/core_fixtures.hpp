@@ -3,6 +3,7 @@
 #pragma once
 
 #include <capnp/message.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -99,6 +100,24 @@ inline std::string envelope_with_records(domain::ProvinceCode author,
 inline std::int64_t cst_ms(const domain::Date& d, int hour = 0, int minute = 0) {
   return d.to_days() * 86'400'000 - 8 * 3'600'000 + std::int64_t{hour} * 3'600'000 +
          std::int64_t{minute} * 60'000;
+}
+
+inline constexpr std::int64_t kMinuteMs = 60'000;
+inline constexpr std::int64_t kDayMs = 86'400'000;
+
+// Monday 23 November 2026 (kToday), 09:00 China time: the business-flow
+// tests' start.
+inline std::int64_t start_ms() {
+  return cst_ms(kToday, 9);
+}
+
+// A province's two-digit code, for test messages.
+inline std::string code(domain::ProvinceCode p) {
+  return fmt::format("{:02d}", p);
+}
+
+inline std::string test_name() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
 }
 
 // The national holiday calendar as shipped (config/holidays-*.csv).

@@ -26,23 +26,6 @@ using domain::Date;
 using domain::MigrantRecord;
 using domain::ProvinceCode;
 
-constexpr std::int64_t kMinuteMs = 60'000;
-constexpr std::int64_t kDayMs = 86'400'000;
-constexpr NetworkFaults kLossy{.drop = 0.2, .duplicate = 0.2};
-
-std::string code(ProvinceCode p) {
-  return fmt::format("{:02d}", p);
-}
-
-// Monday 23 November 2026 (kToday), 09:00 China time: the tests' start.
-std::int64_t start_ms() {
-  return cst_ms(kToday, 9);
-}
-
-std::string test_name() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
 core::DirectoryContent directory_of(const std::vector<ProvinceCode>& provinces) {
   core::DirectoryContent c;
   c.nodes.push_back({0, "国家级", "", true, {}, {}});

@@ -21,6 +21,8 @@ struct NetworkFaults {
   std::int64_t min_delay_ms = 5;
   std::int64_t max_delay_ms = 200;  // random delay reorders envelopes
 };
+// A fifth of the envelopes lost and a fifth duplicated.
+inline constexpr NetworkFaults kLossy{.drop = 0.2, .duplicate = 0.2};
 
 class LossyNetwork {
  public:
