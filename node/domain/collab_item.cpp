@@ -7,6 +7,7 @@
 #include <span>
 
 #include "domain/digits.hpp"
+#include "domain/found_values.hpp"
 #include "domain/gb18030.hpp"
 #include "domain/id_number.hpp"
 
@@ -48,7 +49,6 @@ struct KeySpec {
 constexpr std::string_view kWisIdNumber = "WISField011";
 constexpr std::string_view kWisName = "WISField001";
 constexpr std::string_view kDueDateKey = "due_date";
-constexpr std::string_view kMissing = "missing";
 
 constexpr std::size_t kMaxLocalIdLength = 40;
 constexpr std::size_t kMaxRecordIdLength = 64;
@@ -56,7 +56,6 @@ constexpr std::size_t kMaxNameBytes = 30;
 constexpr std::size_t kMaxShortTextBytes = 60;   // method, result
 constexpr std::size_t kMaxLongTextBytes = 400;   // remarks, question, details
 constexpr std::int64_t kMaxPregnancyDays = 310;  // "10 months" for expected_birth_date
-constexpr std::size_t kMaxShownValueLength = 12;
 constexpr std::size_t kMaxShownKeyLength = 40;
 
 // The keys of each kind, in the order collab_item_to_json writes them
@@ -209,67 +208,6 @@ auto slot_of(Item& item, Slot slot) -> decltype(&item.id) {
       return &item.operator_id;
   }
   return nullptr;
-}
-
-const char* json_type_name(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return "a number";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    default:
-      return "an unusual JSON value";
-  }
-}
-
-std::size_t utf8_characters(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-std::string characters(std::size_t n) {
-  return fmt::format("a value of {} character{}", n, n == 1 ? "" : "s");
-}
-
-// A value safe to show: short runs of digits and date punctuation (codes,
-// dates) as written; anything else, which could be a name or an ID number in
-// the wrong key, only by its length.
-std::string describe_value(std::string_view value) {
-  if (value.empty()) return std::string(kMissing);
-  if (value.size() <= kMaxShownValueLength) {
-    if (all_digits(value)) return std::string(value);
-    const bool showable = std::all_of(value.begin(), value.end(), [](char c) {
-      return is_digit(c) || c == '-' || c == '.' || c == '/' || c == ':' || c == ' ';
-    });
-    if (showable) return fmt::format("\"{}\"", value);
-  }
-  return characters(utf8_characters(value));
-}
-
-// A control character (C0, DEL or C1) at a byte offset, if any; tabs and
-// line breaks pass when `allow_line_breaks` (free text of several lines).
-std::optional<std::size_t> control_character_offset(std::string_view text, bool allow_line_breaks) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (allow_line_breaks && (b == '\t' || b == '\n' || b == '\r')) continue;
-    if (b < 0x20 || b == 0x7F) return i;
-    if (b == 0xC2 && i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) return i;
-    }
-  }
-  return std::nullopt;
 }
 
 bool is_id_char(char c) {

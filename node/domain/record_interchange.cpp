@@ -6,6 +6,8 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "domain/found_values.hpp"
+
 namespace provnet::domain {
 
 namespace {
@@ -85,27 +87,6 @@ RecordProblem item_problem(std::string found, std::string expected, std::string 
   return RecordProblem{"", "", std::move(found), std::move(expected), std::move(message)};
 }
 
-const char* json_type_name(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return "a number";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::object:
-      return "an object";
-    default:
-      return "an unusual JSON value";
-  }
-}
-
 // Accepted spellings of a boolean in CSV.
 std::optional<bool> parse_csv_bool(std::string_view s) {
   std::string lower(s);
@@ -183,9 +164,9 @@ RecordItem record_from_json(const json& value, std::uint64_t line) {
       if (v.is_string()) {
         (key == "change" ? item.change : item.change_reason) = v.get<std::string>();
       } else if (!v.is_null()) {
-        item.problems.push_back(RecordProblem{key, "", json_type_name(v), "a string",
-                                              fmt::format("{}: found {}; expected a string", key,
-                                                          json_type_name(v))});
+        item.problems.push_back(
+            RecordProblem{key, "", json_type_name(v), "a string",
+                          fmt::format("{}: found {}; expected a string", key, json_type_name(v))});
       }
       continue;
     }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "domain/code_tables.hpp"
+#include "domain/found_values.hpp"
 #include "domain/gb18030.hpp"
 #include "domain/id_number.hpp"
 #include "domain/province.hpp"
@@ -15,7 +16,6 @@ namespace provnet::domain {
 
 namespace {
 
-constexpr std::string_view kMissing = "missing";
 constexpr std::size_t kMaxRecordIdLength = 64;
 constexpr std::size_t kMaxNameBytes = 30;
 constexpr std::size_t kMaxAddressBytes = 80;
@@ -23,52 +23,10 @@ constexpr std::size_t kAddressCodeLength = 12;
 constexpr std::size_t kMaxHouseholdCodeLength = 20;
 constexpr std::int64_t kMinDaysAway = 30;  // SPEC §2.1
 constexpr int kAdultAge = 18;
-constexpr std::size_t kMaxShownValueLength = 12;
 
 bool is_record_id_char(char c) {
   return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' || c == '_' ||
          c == ':' || c == '-';
-}
-
-std::size_t utf8_characters(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
-std::string characters(std::size_t n) {
-  return fmt::format("a value of {} character{}", n, n == 1 ? "" : "s");
-}
-
-// What a field held, in a form safe for logs and for rejections sent to other
-// provinces. Only short values of digits and date punctuation (codes, dates,
-// address codes) are shown as written: they cannot carry a name, and the cap
-// keeps an 18-digit ID typed into the wrong column out. Anything else is
-// described by its length.
-std::string describe_value(std::string_view value) {
-  if (value.empty()) return std::string(kMissing);
-  if (value.size() <= kMaxShownValueLength) {
-    if (all_digits(value)) return std::string(value);
-    const bool showable = std::all_of(value.begin(), value.end(), [](char c) {
-      return is_digit(c) || c == '-' || c == '.' || c == '/' || c == ':' || c == ' ';
-    });
-    if (showable) return fmt::format("\"{}\"", value);
-  }
-  return characters(utf8_characters(value));
-}
-
-// A control character (C0, DEL or C1) at a byte offset, if any. C1 controls
-// are U+0080-U+009F, written C2 80 .. C2 9F in UTF-8.
-std::optional<std::size_t> control_character_offset(std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x20 || b == 0x7F) return i;
-    if (b == 0xC2 && i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) return i;
-    }
-  }
-  return std::nullopt;
 }
 
 // "11-15, 21-23, ...": the province codes as ranges, for expected texts.
@@ -490,7 +448,7 @@ std::vector<ValidationError> validate_record(const MigrantRecord& r, const Valid
     const bool digits = all_digits(r.household_code);
     errors.add(Field::household_code,
                digits ? fmt::format("{} digits", r.household_code.size())
-                      : characters(utf8_characters(r.household_code)) + " with non-digits",
+                      : describe_length(r.household_code) + " with non-digits",
                "1 to 20 digits, or no value");
   }
 
