@@ -76,6 +76,24 @@ std::string query_kind_name(wire::QueryKind k) {
   return "unknown";
 }
 
+// Check and birth feedbacks are the same but for the name of their id
+// (noticeId, registrationId): the fields after it, both ways.
+template <class Builder>
+void feedback_to_wire(const CollabItem& it, Builder o) {
+  o.setFeedbackDate(it.date);
+  o.setOutcome(feedback_outcome(it.outcome));
+  o.setRemarks(it.remarks);
+  o.setOperatorId(it.operator_id);
+}
+
+template <class Reader>
+void feedback_from_wire(Reader o, CollabItem& it) {
+  it.date = o.getFeedbackDate();
+  it.outcome = feedback_outcome_name(o.getOutcome());
+  it.remarks = o.getRemarks();
+  it.operator_id = o.getOperatorId();
+}
+
 }  // namespace
 
 wire::Body::Which collab_body_which(CollabKind kind) {
@@ -118,12 +136,14 @@ std::optional<CollabKind> collab_kind_of(wire::Body::Which which) {
 void collab_items_to_body(CollabKind kind, const std::vector<CollabItem>& items,
                           wire::Body::Builder body) {
   const auto n = static_cast<unsigned>(items.size());
+  // Each kind has its own struct type on the wire, with its own field names:
+  // the lambdas take the list's element type as it comes.
+  const auto fill_list = [&](auto list, auto fill_one) {
+    for (unsigned i = 0; i < n; ++i) fill_one(items[i], list[i]);
+  };
   switch (kind) {
-    case CollabKind::check_notice: {
-      auto list = body.initCheckNotices(n);
-      for (unsigned i = 0; i < n; ++i) {
-        const CollabItem& it = items[i];
-        auto o = list[i];
+    case CollabKind::check_notice:
+      fill_list(body.initCheckNotices(n), [](const CollabItem& it, auto o) {
         o.setNoticeId(it.id);
         o.setRecordId(it.record_id);
         o.setResidenceProvince(code_of(it.residence_province));
@@ -135,27 +155,16 @@ void collab_items_to_body(CollabKind kind, const std::vector<CollabItem>& items,
         o.setResult(it.result);
         o.setRemarks(it.remarks);
         o.setOperatorId(it.operator_id);
-      }
+      });
       return;
-    }
-    case CollabKind::check_feedback: {
-      auto list = body.initCheckFeedbacks(n);
-      for (unsigned i = 0; i < n; ++i) {
-        const CollabItem& it = items[i];
-        auto o = list[i];
+    case CollabKind::check_feedback:
+      fill_list(body.initCheckFeedbacks(n), [](const CollabItem& it, auto o) {
         o.setNoticeId(it.id);
-        o.setFeedbackDate(it.date);
-        o.setOutcome(feedback_outcome(it.outcome));
-        o.setRemarks(it.remarks);
-        o.setOperatorId(it.operator_id);
-      }
+        feedback_to_wire(it, o);
+      });
       return;
-    }
-    case CollabKind::birth_registration: {
-      auto list = body.initBirthRegistrations(n);
-      for (unsigned i = 0; i < n; ++i) {
-        const CollabItem& it = items[i];
-        auto o = list[i];
+    case CollabKind::birth_registration:
+      fill_list(body.initBirthRegistrations(n), [](const CollabItem& it, auto o) {
         o.setRegistrationId(it.id);
         o.setRecordId(it.record_id);
         o.setResidenceProvince(code_of(it.residence_province));
@@ -167,27 +176,16 @@ void collab_items_to_body(CollabKind kind, const std::vector<CollabItem>& items,
         o.setRegistrationDate(it.date);
         o.setExpectedBirthDate(it.expected_birth_date);
         o.setOperatorId(it.operator_id);
-      }
+      });
       return;
-    }
-    case CollabKind::birth_feedback: {
-      auto list = body.initBirthFeedbacks(n);
-      for (unsigned i = 0; i < n; ++i) {
-        const CollabItem& it = items[i];
-        auto o = list[i];
+    case CollabKind::birth_feedback:
+      fill_list(body.initBirthFeedbacks(n), [](const CollabItem& it, auto o) {
         o.setRegistrationId(it.id);
-        o.setFeedbackDate(it.date);
-        o.setOutcome(feedback_outcome(it.outcome));
-        o.setRemarks(it.remarks);
-        o.setOperatorId(it.operator_id);
-      }
+        feedback_to_wire(it, o);
+      });
       return;
-    }
-    case CollabKind::query: {
-      auto list = body.initVerificationQueries(n);
-      for (unsigned i = 0; i < n; ++i) {
-        const CollabItem& it = items[i];
-        auto o = list[i];
+    case CollabKind::query:
+      fill_list(body.initVerificationQueries(n), [](const CollabItem& it, auto o) {
         o.setQueryId(it.id);
         o.setKind(query_kind(it.query_kind));
         o.setRecordId(it.record_id);
@@ -199,30 +197,28 @@ void collab_items_to_body(CollabKind kind, const std::vector<CollabItem>& items,
         o.setDueDate(it.due_date);
         o.setQuestion(it.question);
         o.setOperatorId(it.operator_id);
-      }
+      });
       return;
-    }
-    case CollabKind::answer: {
-      auto list = body.initVerificationAnswers(n);
-      for (unsigned i = 0; i < n; ++i) {
-        const CollabItem& it = items[i];
-        auto o = list[i];
+    case CollabKind::answer:
+      fill_list(body.initVerificationAnswers(n), [](const CollabItem& it, auto o) {
         o.setQueryId(it.id);
         o.setAnsweredDate(it.date);
         o.setFinding(query_finding(it.outcome));
         o.setDetails(it.remarks);
         o.setOperatorId(it.operator_id);
-      }
+      });
       return;
-    }
   }
 }
 
-std::vector<CollabItem> collab_items_from_body(wire::Body::Reader body,
-                                               domain::ProvinceCode author,
+std::vector<CollabItem> collab_items_from_body(wire::Body::Reader body, domain::ProvinceCode author,
                                                domain::ProvinceCode destination) {
   std::vector<CollabItem> out;
-  auto reply = [&](CollabKind kind) {
+  const auto read_list = [&](auto list, auto read_one) {
+    for (auto o : list) out.push_back(read_one(o));
+  };
+  // Replies carry no province codes: the author answers the destination.
+  const auto reply = [&](CollabKind kind) {
     CollabItem it;
     it.kind = kind;
     it.hukou_province = code2(author);
@@ -231,7 +227,7 @@ std::vector<CollabItem> collab_items_from_body(wire::Body::Reader body,
   };
   switch (body.which()) {
     case wire::Body::CHECK_NOTICES:
-      for (auto o : body.getCheckNotices()) {
+      read_list(body.getCheckNotices(), [](auto o) {
         CollabItem it;
         it.kind = CollabKind::check_notice;
         it.id = o.getNoticeId();
@@ -245,22 +241,19 @@ std::vector<CollabItem> collab_items_from_body(wire::Body::Reader body,
         it.result = o.getResult();
         it.remarks = o.getRemarks();
         it.operator_id = o.getOperatorId();
-        out.push_back(std::move(it));
-      }
+        return it;
+      });
       break;
     case wire::Body::CHECK_FEEDBACKS:
-      for (auto o : body.getCheckFeedbacks()) {
+      read_list(body.getCheckFeedbacks(), [&](auto o) {
         CollabItem it = reply(CollabKind::check_feedback);
         it.id = o.getNoticeId();
-        it.date = o.getFeedbackDate();
-        it.outcome = feedback_outcome_name(o.getOutcome());
-        it.remarks = o.getRemarks();
-        it.operator_id = o.getOperatorId();
-        out.push_back(std::move(it));
-      }
+        feedback_from_wire(o, it);
+        return it;
+      });
       break;
     case wire::Body::BIRTH_REGISTRATIONS:
-      for (auto o : body.getBirthRegistrations()) {
+      read_list(body.getBirthRegistrations(), [](auto o) {
         CollabItem it;
         it.kind = CollabKind::birth_registration;
         it.id = o.getRegistrationId();
@@ -274,22 +267,19 @@ std::vector<CollabItem> collab_items_from_body(wire::Body::Reader body,
         it.date = o.getRegistrationDate();
         it.expected_birth_date = o.getExpectedBirthDate();
         it.operator_id = o.getOperatorId();
-        out.push_back(std::move(it));
-      }
+        return it;
+      });
       break;
     case wire::Body::BIRTH_FEEDBACKS:
-      for (auto o : body.getBirthFeedbacks()) {
+      read_list(body.getBirthFeedbacks(), [&](auto o) {
         CollabItem it = reply(CollabKind::birth_feedback);
         it.id = o.getRegistrationId();
-        it.date = o.getFeedbackDate();
-        it.outcome = feedback_outcome_name(o.getOutcome());
-        it.remarks = o.getRemarks();
-        it.operator_id = o.getOperatorId();
-        out.push_back(std::move(it));
-      }
+        feedback_from_wire(o, it);
+        return it;
+      });
       break;
     case wire::Body::VERIFICATION_QUERIES:
-      for (auto o : body.getVerificationQueries()) {
+      read_list(body.getVerificationQueries(), [](auto o) {
         CollabItem it;
         it.kind = CollabKind::query;
         it.id = o.getQueryId();
@@ -303,19 +293,19 @@ std::vector<CollabItem> collab_items_from_body(wire::Body::Reader body,
         it.due_date = o.getDueDate();
         it.question = o.getQuestion();
         it.operator_id = o.getOperatorId();
-        out.push_back(std::move(it));
-      }
+        return it;
+      });
       break;
     case wire::Body::VERIFICATION_ANSWERS:
-      for (auto o : body.getVerificationAnswers()) {
+      read_list(body.getVerificationAnswers(), [&](auto o) {
         CollabItem it = reply(CollabKind::answer);
         it.id = o.getQueryId();
         it.date = o.getAnsweredDate();
         it.outcome = query_finding_name(o.getFinding());
         it.remarks = o.getDetails();
         it.operator_id = o.getOperatorId();
-        out.push_back(std::move(it));
-      }
+        return it;
+      });
       break;
     default:
       break;
