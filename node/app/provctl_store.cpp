@@ -7,6 +7,7 @@
 #include "app/provctl_commands.hpp"
 #include "app/record_source.hpp"
 #include "core/node_core.hpp"
+#include "core/record_codec.hpp"
 #include "core/wire_codec.hpp"
 #include "store/keys.hpp"
 #include "store/tables.hpp"
@@ -19,22 +20,6 @@ namespace {
 std::string_view province_part(std::string_view address_code) {
   auto p = domain::province_of_address(address_code);
   return p ? domain::province_code_text(*p) : "??";
-}
-
-std::string_view change_name(wire::ChangeKind k) {
-  switch (k) {
-    case wire::ChangeKind::CREATED:
-      return "created";
-    case wire::ChangeKind::UPDATED:
-      return "updated";
-    case wire::ChangeKind::RETURNED:
-      return "returned";
-    case wire::ChangeKind::LEFT:
-      return "left";
-    case wire::ChangeKind::CORRECTED:
-      return "corrected";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -223,7 +208,7 @@ int run_store_show(const ShowOptions& o) {
         bool inflow = r.getDirection() == wire::Direction::INFLOW;
         std::cout << fmt::format(
             "  {:<22} v{} {:<9} {:<7} hukou {} -> residence {}  moved {}  by {}/{}\n",
-            r.getRecordId().cStr(), rv.getVersion(), change_name(rv.getChange()),
+            r.getRecordId().cStr(), rv.getVersion(), core::change_kind_name(rv.getChange(), "?"),
             inflow ? "inflow" : "outflow", province_part(r.getHukouAddressCode().cStr()),
             province_part(r.getCurrentAddressCode().cStr()), r.getMoveDate().cStr(),
             domain::province_code_text(rv.getAuthorNode()), rv.getOperatorId().cStr());

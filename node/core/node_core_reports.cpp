@@ -16,22 +16,6 @@ using namespace detail;
 
 namespace {
 
-std::string change_name(wire::ChangeKind c) {
-  switch (c) {
-    case wire::ChangeKind::CREATED:
-      return "created";
-    case wire::ChangeKind::UPDATED:
-      return "updated";
-    case wire::ChangeKind::RETURNED:
-      return "returned";
-    case wire::ChangeKind::LEFT:
-      return "left";
-    case wire::ChangeKind::CORRECTED:
-      return "corrected";
-  }
-  return "unknown";
-}
-
 // A held version: who sent it in which message, for its inbox entry later.
 // and the version it waits for.
 std::string held_value(ProvinceCode author, std::uint64_t message_id, std::uint32_t before) {
@@ -152,7 +136,7 @@ Result<std::vector<RecordVersionView>> NodeCore::record_history(const std::strin
     auto v = decoded->root();
     RecordVersionView view;
     view.version = v.getVersion();
-    view.change = change_name(v.getChange());
+    view.change = change_kind_name(v.getChange());
     view.author = v.getAuthorNode();
     view.operator_id = v.getOperatorId();
     view.changed_at_ms = v.getChangedAtMs();
@@ -206,7 +190,7 @@ Result<nlohmann::json> NodeCore::inbox_content(const InboxEntry& entry) {
     auto v = decoded->root();
     return nlohmann::json{{"record", domain::record_to_json(record_from_wire(v.getRecord()))},
                           {"version", v.getVersion()},
-                          {"change", change_name(v.getChange())},
+                          {"change", change_kind_name(v.getChange())},
                           {"author", std::string(domain::province_code_text(v.getAuthorNode()))},
                           {"operator_id", v.getOperatorId().cStr()},
                           {"changed_at_ms", v.getChangedAtMs()},
@@ -253,7 +237,7 @@ Result<domain::QuarterlyTables> NodeCore::quarterly_tables(int year, int quarter
         // Only this province's own reports count; skip the rest before decoding them whole.
         if (v.getRecord().getReportingProvince() != config_.self) return true;
         facts.push_back(domain::VersionFact{record_from_wire(v.getRecord()), v.getVersion(),
-                                            change_name(v.getChange()),
+                                            change_kind_name(v.getChange()),
                                             domain::Date::from_unix_ms_cst(v.getChangedAtMs())});
         return true;
       });

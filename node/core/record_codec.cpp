@@ -70,4 +70,20 @@ domain::MigrantRecord record_from_wire(wire::MigrantRecord::Reader in) {
   return r;
 }
 
+std::string change_kind_name(wire::ChangeKind change, std::string_view unknown) {
+  switch (change) {
+    case wire::ChangeKind::CREATED:
+      return "created";
+    case wire::ChangeKind::UPDATED:
+      return "updated";
+    case wire::ChangeKind::RETURNED:
+      return "returned";
+    case wire::ChangeKind::LEFT:
+      return "left";
+    case wire::ChangeKind::CORRECTED:
+      return "corrected";
+  }
+  return std::string(unknown);
+}
+
 }  // namespace provnet::core
