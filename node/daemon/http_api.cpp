@@ -28,14 +28,16 @@ ordered_json problem_json(const domain::RecordProblem& p) {
                       {"message", p.message}};
 }
 
+ordered_json problems_json(const std::vector<domain::RecordProblem>& problems) {
+  ordered_json list = ordered_json::array();
+  for (const auto& p : problems) list.push_back(problem_json(p));
+  return list;
+}
+
 admin::HttpResponse error_response(unsigned status, const std::string& message,
                                    const std::vector<domain::RecordProblem>& problems = {}) {
   ordered_json body{{"error", message}};
-  if (!problems.empty()) {
-    ordered_json list = ordered_json::array();
-    for (const auto& p : problems) list.push_back(problem_json(p));
-    body["problems"] = std::move(list);
-  }
+  if (!problems.empty()) body["problems"] = problems_json(problems);
   return json_response(status, body);
 }
 
@@ -216,13 +218,39 @@ std::optional<admin::HttpResponse> require_operator(const admin::HttpRequest& re
   return std::nullopt;
 }
 
-ordered_json batch_body(std::size_t accepted, std::size_t unchanged, std::size_t rejected,
-                        ordered_json items) {
-  return ordered_json{{"accepted", accepted},
-                      {"unchanged", unchanged},
-                      {"rejected", rejected},
-                      {"items", std::move(items)}};
-}
+// The answer to a batch POST (records or collaboration items): one entry per
+// item, in the order sent, and the counts by status; 422 when any item was
+// rejected, 200 otherwise.
+class BatchAnswer {
+ public:
+  // The item was taken: "accepted", or "unchanged" when it repeats what the
+  // node holds.
+  void taken(ordered_json& entry, bool unchanged) {
+    entry["status"] = unchanged ? "unchanged" : "accepted";
+    ++(unchanged ? unchanged_ : accepted_);
+  }
+
+  // Adds the entry, "rejected" with its problems when it has any.
+  void add(ordered_json entry, const std::vector<domain::RecordProblem>& problems) {
+    if (!problems.empty()) {
+      entry["status"] = "rejected";
+      entry["errors"] = problems_json(problems);
+      ++rejected_;
+    }
+    items_.push_back(std::move(entry));
+  }
+
+  admin::HttpResponse response() {
+    return json_response(rejected_ ? 422 : 200, ordered_json{{"accepted", accepted_},
+                                                             {"unchanged", unchanged_},
+                                                             {"rejected", rejected_},
+                                                             {"items", std::move(items_)}});
+  }
+
+ private:
+  ordered_json items_ = ordered_json::array();
+  std::size_t accepted_ = 0, unchanged_ = 0, rejected_ = 0;
+};
 
 std::string date_of_ms(std::int64_t ms) {
   return domain::Date::from_unix_ms_cst(ms).yyyymmdd();
@@ -401,8 +429,7 @@ HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int
   if (!outcome) {
     return {error_response(503, "nothing was accepted: " + outcome.error().message), {}};
   }
-  ordered_json results = ordered_json::array();
-  std::size_t accepted = 0, unchanged = 0, rejected = 0;
+  BatchAnswer answer;
   for (std::size_t i = 0; i < items.size(); ++i) {
     ordered_json r{{"line", items[i].line}, {"id", items[i].record_id}};
     std::vector<domain::RecordProblem> problems;
@@ -413,23 +440,13 @@ HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int
       for (const auto& e : s.errors) problems.push_back(domain::problem_from(e));
       for (const auto& p : s.change_problems) problems.push_back(p);
       if (problems.empty()) {
-        r["status"] = s.unchanged ? "unchanged" : "accepted";
+        answer.taken(r, s.unchanged);
         r["version"] = s.version;
-        ++(s.unchanged ? unchanged : accepted);
       }
     }
-    if (!problems.empty()) {
-      ordered_json list = ordered_json::array();
-      for (const auto& p : problems) list.push_back(problem_json(p));
-      r["status"] = "rejected";
-      r["errors"] = std::move(list);
-      ++rejected;
-    }
-    results.push_back(std::move(r));
+    answer.add(std::move(r), problems);
   }
-  return {json_response(rejected ? 422 : 200,
-                        batch_body(accepted, unchanged, rejected, std::move(results))),
-          std::move(outcome->effects)};
+  return {answer.response(), std::move(outcome->effects)};
 }
 
 HandledRequest HttpApi::post_collab(domain::CollabKind kind, const admin::HttpRequest& request,
@@ -464,8 +481,7 @@ HandledRequest HttpApi::post_collab(domain::CollabKind kind, const admin::HttpRe
   if (!outcome) {
     return {error_response(503, "nothing was accepted: " + outcome.error().message), {}};
   }
-  ordered_json results = ordered_json::array();
-  std::size_t accepted = 0, unchanged = 0, rejected = 0;
+  BatchAnswer answer;
   for (std::size_t i = 0; i < items.size(); ++i) {
     ordered_json r{{"line", items[i].line}, {"id", items[i].id}};
     const std::vector<domain::RecordProblem>* problems = &items[i].problems;
@@ -473,23 +489,13 @@ HandledRequest HttpApi::post_collab(domain::CollabKind kind, const admin::HttpRe
       const core::CollabSubmitted& s = outcome->items[index[i]];
       problems = &s.problems;
       if (s.accepted()) {
-        r["status"] = s.unchanged ? "unchanged" : "accepted";
+        answer.taken(r, s.unchanged);
         if (!s.due_date.empty()) r["due_date"] = s.due_date;
-        ++(s.unchanged ? unchanged : accepted);
       }
     }
-    if (!problems->empty()) {
-      ordered_json list = ordered_json::array();
-      for (const auto& p : *problems) list.push_back(problem_json(p));
-      r["status"] = "rejected";
-      r["errors"] = std::move(list);
-      ++rejected;
-    }
-    results.push_back(std::move(r));
+    answer.add(std::move(r), *problems);
   }
-  return {json_response(rejected ? 422 : 200,
-                        batch_body(accepted, unchanged, rejected, std::move(results))),
-          std::move(outcome->effects)};
+  return {answer.response(), std::move(outcome->effects)};
 }
 
 admin::HttpResponse HttpApi::get_collab(domain::CollabKind kind, const std::string& id) {
