@@ -244,19 +244,7 @@ class Problems {
   // "<label>: found <found>, <detail>; expected <expected>", or
   // "<label>: missing; expected <expected>".
   void add(Slot slot, std::string found, std::string expected, std::string_view detail = {}) {
-    std::string message = label(slot) + ": ";
-    if (found == kMissing) {
-      message += kMissing;
-    } else {
-      message += "found ";
-      message += found;
-    }
-    if (!detail.empty()) {
-      message += ", ";
-      message += detail;
-    }
-    message += "; expected ";
-    message += expected;
+    std::string message = problem_message(label(slot), found, expected, detail);
     push(slot, std::move(found), std::move(expected), std::move(message));
   }
 
@@ -717,28 +705,21 @@ json collab_item_to_json(const CollabItem& item) {
 
 Result<std::vector<CollabReadItem>> read_collab_json_document(CollabKind kind,
                                                               std::string_view text) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann's own message quotes the text it read, which may be a name or
-    // an ID number: only the position is reported.
-    return Error{Errc::invalid_input,
-                 fmt::format("not valid JSON (syntax error at byte {})", e.byte)};
-  }
+  auto doc = parse_json_document(text);
+  if (!doc) return doc.error();
   std::vector<CollabReadItem> items;
-  if (doc.is_array()) {
-    items.reserve(doc.size());
-    for (std::size_t i = 0; i < doc.size(); ++i) {
-      items.push_back(collab_item_from_json(kind, doc[i], i + 1));
+  if (doc->is_array()) {
+    items.reserve(doc->size());
+    for (std::size_t i = 0; i < doc->size(); ++i) {
+      items.push_back(collab_item_from_json(kind, (*doc)[i], i + 1));
     }
-  } else if (doc.is_object()) {
-    items.push_back(collab_item_from_json(kind, doc, 1));
+  } else if (doc->is_object()) {
+    items.push_back(collab_item_from_json(kind, *doc, 1));
   } else {
     return Error{Errc::invalid_input,
                  fmt::format("the document is {}; expected an array of {} objects or one {} "
                              "object",
-                             json_type_name(doc), collab_kind_name(kind), collab_kind_name(kind))};
+                             json_type_name(*doc), collab_kind_name(kind), collab_kind_name(kind))};
   }
   return items;
 }

@@ -15,6 +15,34 @@ constexpr std::size_t kMaxShownValueLength = 12;
 
 }  // namespace
 
+std::string problem_message(std::string_view label, std::string_view found,
+                            std::string_view expected, std::string_view detail) {
+  std::string message(label);
+  message += ": ";
+  if (found == kMissing) {
+    message += kMissing;
+  } else {
+    message += "found ";
+    message += found;
+  }
+  if (!detail.empty()) {
+    message += ", ";
+    message += detail;
+  }
+  message += "; expected ";
+  message += expected;
+  return message;
+}
+
+Result<nlohmann::json> parse_json_document(std::string_view text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Error{Errc::invalid_input,
+                 fmt::format("not valid JSON (syntax error at byte {})", e.byte)};
+  }
+}
+
 const char* json_type_name(const nlohmann::json& value) {
   using value_t = nlohmann::json::value_t;
   switch (value.type()) {

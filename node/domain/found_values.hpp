@@ -1,8 +1,9 @@
-// What the readers and checks of records and collaboration items say about a
-// value they found: its JSON type, the value itself only when it cannot carry
-// personal data (otherwise its length), and where it holds a control
-// character. Internal to the domain: shared by record_interchange.cpp,
-// record_validation.cpp and collab_item.cpp.
+// What the readers and checks of records and collaboration items say about
+// what they found, without showing personal data: a problem's message, a
+// value's JSON type, a value as written only when it cannot carry a name or
+// an ID number (otherwise its length), where text holds a control character,
+// a JSON syntax error by its position. Internal to the domain: shared by
+// record_interchange.cpp, record_validation.cpp and collab_item.cpp.
 #pragma once
 
 #include <cstddef>
@@ -11,11 +12,24 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
+
 namespace provnet::domain {
 
 // The found text of an empty value; a message says "missing" rather than
 // "found missing".
 inline constexpr std::string_view kMissing = "missing";
+
+// A problem's message: "<label>: found <found>, <detail>; expected
+// <expected>", or "<label>: missing; expected <expected>" when `found` is
+// kMissing; without ", <detail>" when there is none.
+std::string problem_message(std::string_view label, std::string_view found,
+                            std::string_view expected, std::string_view detail = {});
+
+// A whole JSON document (an upload of items), parsed. A syntax error is
+// Errc::invalid_input with the byte offset only: nlohmann's own message quotes
+// the text it read, which may be a name or an ID number.
+Result<nlohmann::json> parse_json_document(std::string_view text);
 
 // "null", "a boolean", "a number", "a string", "an array", "an object".
 const char* json_type_name(const nlohmann::json& value);

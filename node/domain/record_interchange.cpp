@@ -386,24 +386,20 @@ bool CsvReader::next(RecordItem& out) {
 }
 
 Result<std::vector<RecordItem>> read_json_document(std::string_view text) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Error{Errc::invalid_input,
-                 fmt::format("not valid JSON (syntax error at byte {})", e.byte)};
-  }
+  auto doc = parse_json_document(text);
+  if (!doc) return doc.error();
   std::vector<RecordItem> items;
-  if (doc.is_array()) {
-    items.reserve(doc.size());
-    for (std::size_t i = 0; i < doc.size(); ++i) items.push_back(record_from_json(doc[i], i + 1));
-  } else if (doc.is_object()) {
-    items.push_back(record_from_json(doc, 1));
+  if (doc->is_array()) {
+    items.reserve(doc->size());
+    for (std::size_t i = 0; i < doc->size(); ++i)
+      items.push_back(record_from_json((*doc)[i], i + 1));
+  } else if (doc->is_object()) {
+    items.push_back(record_from_json(*doc, 1));
   } else {
     return Error{Errc::invalid_input,
                  fmt::format("the document is {}; expected an array of record objects or one "
                              "record object",
-                             json_type_name(doc))};
+                             json_type_name(*doc))};
   }
   return items;
 }

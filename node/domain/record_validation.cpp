@@ -59,20 +59,7 @@ class Errors {
   // "<field>: found <found>, <detail>; expected <expected>", or
   // "<field>: missing; expected <expected>".
   void add(Field field, std::string found, std::string expected, std::string_view detail = {}) {
-    std::string message = label(field);
-    message += ": ";
-    if (found == kMissing) {
-      message += kMissing;
-    } else {
-      message += "found ";
-      message += found;
-    }
-    if (!detail.empty()) {
-      message += ", ";
-      message += detail;
-    }
-    message += "; expected ";
-    message += expected;
+    std::string message = problem_message(label(field), found, expected, detail);
     out_.push_back({field, std::move(found), std::move(expected), std::move(message)});
   }
 
