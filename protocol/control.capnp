@@ -83,6 +83,16 @@ struct AuditCheckpoint {
   hashAlgorithm @3 :HashAlgorithm;
   takenAtMs @4 :Int64;
   counts @5 :List(LinkCount);
+  # The chain's entries from firstSeq up to entryCount (audit.capnp
+  # AuditEntry, as stored), so that the national node holds a verified copy
+  # of every node's chain and can reconcile both ends of every link. A node
+  # sends what the national node has not acknowledged yet, in parts.
+  firstSeq @6 :UInt64;
+  entries @7 :List(Data);
+  # Every entry the node had when it took the checkpoint is in this part (or
+  # an earlier one): the national node may judge this node's log complete up
+  # to takenAtMs.
+  complete @8 :Bool;
 }
 
 enum Role {

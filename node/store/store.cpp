@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -34,16 +35,17 @@ namespace {
 
 // Room for the tables of later schema versions without reopening with a
 // larger limit (LMDB fixes it at open).
-constexpr MDB_dbi kMaxDbs = 16;
+constexpr MDB_dbi kMaxDbs = 32;
 static_assert(kTableCount <= static_cast<int>(kMaxDbs));
 
 // Population records are personal data: only the node's own user reads them.
 constexpr mdb_mode_t kFileMode = 0600;
 
 constexpr std::array<std::string_view, kTableCount> kTableNames = {
-    "meta",      "records",         "record_heads", "outbox", "inbound_dedup",
-    "audit_log", "pending_queries", "inbox",        "staged", "collab",
-    "held",      "reports",
+    "meta",           "records",         "record_heads", "outbox",       "inbound_dedup",
+    "audit_log",      "pending_queries", "inbox",        "staged",       "collab",
+    "held",           "reports",         "evidence",     "audit_counts", "audit_items",
+    "audit_replicas", "audit_messages",  "audit_nodes",
 };
 // A Table added to store.hpp without its name here would leave an empty name,
 // which LMDB refuses only at run time.
@@ -54,6 +56,21 @@ std::string format_mib(std::uint64_t bytes) {
   constexpr std::uint64_t kMiB = 1ull << 20;
   if (bytes % kMiB == 0) return fmt::format("{}", bytes / kMiB);
   return fmt::format("{:.2f}", static_cast<double>(bytes) / static_cast<double>(kMiB));
+}
+
+// Schema 3 -> 4: evidence entries out of audit_log, in the same order.
+Result<void> move_evidence(WriteTxn& txn) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  auto scanned = txn.scan(Table::audit_log, {}, [&](std::string_view key, std::string_view value) {
+    entries.emplace_back(std::string(key), std::string(value));
+    return true;
+  });
+  if (!scanned) return scanned.error();
+  for (const auto& [key, value] : entries) {
+    if (auto put = txn.put(Table::evidence, key, value); !put) return put.error();
+    if (auto erased = txn.erase(Table::audit_log, key); !erased) return erased.error();
+  }
+  return {};
 }
 
 MDB_txn* as_txn(void* p) {
@@ -478,7 +495,12 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
     std::uint32_t version = keys::read_u32(bytes);
     if (version >= kOldestUpgradableSchemaVersion && version < kSchemaVersion &&
         !options.read_only) {
-      // The tables added since were created above; nothing else changed.
+      // The tables added since were created above. Before schema 4 the
+      // audit_log table held the national node's evidence entries; they move
+      // to the evidence table so that audit_log holds the hash chain alone.
+      if (version < 4) {
+        if (auto moved = move_evidence(setup); !moved) return moved.error();
+      }
       std::string encoded;
       keys::append_u32(encoded, kSchemaVersion);
       if (auto put = setup.put(Table::meta, kSchemaVersionMetaKey, encoded); !put) {

@@ -36,14 +36,24 @@ enum class Table {
   collab,           // (kind u8, item id) -> collaboration item, its reply and state (JSON)
   held,             // (record_id, version) -> a version that arrived before its predecessor
   reports,          // (province u8, year u16, quarter u8) -> quarterly tables and their receipt
+  // Schema 4: the audit chain (audit_log) and what goes with it.
+  evidence,        // seq -> evidence of a direct exchange (national; in audit_log before schema 4)
+  audit_counts,    // (peer u8, kind) -> messages sent, received, acknowledged, rejected
+  audit_items,     // (item id \0 node u8 seq u64) -> "": audit entries naming an item (trace)
+  audit_replicas,  // (node u8, seq u64) -> a node's audit entry from its checkpoints (national)
+  audit_messages,  // (author u8, message id u64, from u8, to u8) -> what both ends logged
+                   // (national)
+  audit_nodes,     // node u8 -> the state of its replicated chain (national)
 };
-inline constexpr int kTableCount = 12;
+inline constexpr int kTableCount = 18;
 std::string_view table_name(Table t);  // the LMDB database name, e.g. "outbox"
 
 // Bumped whenever the layout of keys or values changes incompatibly.
 // A store of the previous version is upgraded in place when opened
 // read-write (the later versions only added tables).
-inline constexpr std::uint32_t kSchemaVersion = 3;  // 2: staged; 3: collab, held, reports
+// 2: staged; 3: collab, held, reports; 4: the audit chain (audit_log holds
+// chain entries; the national node's evidence moved to its own table).
+inline constexpr std::uint32_t kSchemaVersion = 4;
 inline constexpr std::uint32_t kOldestUpgradableSchemaVersion = 2;
 
 struct StoreOptions {

@@ -6,6 +6,13 @@
 
 namespace provnet::store {
 
+Result<std::optional<std::string>> get_copy(const ReadTxn& txn, Table t, std::string_view key) {
+  auto got = txn.get(t, key);
+  if (!got) return got.error();
+  if (!got.value()) return std::optional<std::string>{};
+  return std::optional<std::string>{std::string(*got.value())};
+}
+
 namespace {
 
 // LMDB's default maximum key size; checked here so that a bad key is refused
@@ -29,13 +36,6 @@ Result<void> check_record_id(std::string_view record_id) {
     return Error{Errc::invalid_input, "a record id must not contain a 0 byte"};
   }
   return {};
-}
-
-Result<std::optional<std::string>> get_copy(const ReadTxn& txn, Table t, std::string_view key) {
-  auto got = txn.get(t, key);
-  if (!got) return got.error();
-  if (!got.value()) return std::optional<std::string>{};
-  return std::optional<std::string>{std::string(*got.value())};
 }
 
 Error damaged(Table t, std::string_view what) {
@@ -399,10 +399,9 @@ Result<std::optional<std::string>> collab_get(const ReadTxn& txn, std::uint8_t k
 }
 
 Result<void> collab_scan(const ReadTxn& txn, std::uint8_t kind, const CollabVisitor& visit) {
-  return txn.scan(Table::collab, kind_prefix(kind),
-                  [&](std::string_view key, std::string_view value) {
-                    return visit(key.substr(1), value);
-                  });
+  return txn.scan(
+      Table::collab, kind_prefix(kind),
+      [&](std::string_view key, std::string_view value) { return visit(key.substr(1), value); });
 }
 
 Result<void> held_put(WriteTxn& txn, std::string_view record_id, std::uint32_t version,

@@ -21,6 +21,9 @@
 
 namespace provnet::store {
 
+// A copy of the value under `key`, if any.
+Result<std::optional<std::string>> get_copy(const ReadTxn& txn, Table t, std::string_view key);
+
 // --- meta: schema version and named counters -------------------------------
 
 // The meta key Store::open() writes and checks (u32 big-endian).
