@@ -19,7 +19,6 @@ namespace provnet::core {
 
 namespace detail {
 
-
 std::string code_text(ProvinceCode c) {
   return std::string(domain::province_code_text(c));
 }
@@ -37,7 +36,6 @@ void log_store_failure(Effects& fx, std::string_view during, const Error& e, std
   constexpr std::int64_t kRetryAfterFailureMs = 1'000;
   fx.wake_at(now_ms + kRetryAfterFailureMs);
 }
-
 
 // Counters live in the store so that ids stay unique across restarts; they
 // advance inside the event's transaction, so an aborted event reuses nothing
@@ -131,7 +129,6 @@ void add_field_error(wire::FieldError::Builder out, const domain::RecordProblem&
   out.setExpected(e.expected);
   out.setMessage(e.message);
 }
-
 
 }  // namespace detail
 
@@ -302,8 +299,8 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
     }
     // Re-sending what is already the latest version changes nothing, unless
     // it says something new happened (returned, left, corrected).
-    const bool same_kind = requested.empty() || change == previous_change ||
-                           change == wire::ChangeKind::UPDATED;
+    const bool same_kind =
+        requested.empty() || change == previous_change || change == wire::ChangeKind::UPDATED;
     if (previous && *previous == r && same_kind) {
       item.version = latest;
       item.unchanged = true;
@@ -313,10 +310,9 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
     change_of[i] = change;
     // What the receivers hold before this version: the latest, unless it
     // was refused, then whatever the refused one followed.
-    predecessor_of[i] = latest == 0 ? 1
-                        : latest_refused
-                            ? (latest_predecessor == 0 ? latest : latest_predecessor)
-                            : latest + 1;
+    predecessor_of[i] = latest == 0      ? 1
+                        : latest_refused ? (latest_predecessor == 0 ? latest : latest_predecessor)
+                                         : latest + 1;
     pending[r.record_id] = {item.version, &r, change};
     by_destination[*domain::concerned_province_of(r)].push_back(i);
   }
@@ -349,6 +345,16 @@ Result<SubmitOutcome> NodeCore::submit_records(std::span<const domain::MigrantRe
       auto stored =
           store::append_record_version(*txn, r.record_id, version, canonical_message(v.asReader()));
       if (!stored) return stored.error();
+      AuditFacts change;
+      change.event = wire::AuditEvent::CHANGED;
+      change.author = config_.self;
+      change.destination = destination;
+      change.kind = "record";
+      change.items = {{r.record_id, version}};
+      change.detail = change_kind_name(change_of[index]);
+      change.operator_id = meta.operator_id;
+      auto audited = audit(*txn, change, now_ms);
+      if (!audited) return audited.error();
       auto seq = next_staged_seq(*txn);
       if (!seq) return seq.error();
       auto staged = store::staged_append(*txn, destination, *seq, r.record_id, version);
@@ -436,6 +442,10 @@ Result<std::size_t> NodeCore::batch_staged(store::WriteTxn& txn, ProvinceCode de
     if (!seq) return seq.error();
     auto queued = store::outbox_append(txn, next_hop(destination), *seq, *sealed);
     if (!queued) return queued.error();
+    auto audited =
+        audit_message(txn, wire::AuditEvent::QUEUED, next_hop(destination),
+                      env.builder().getRoot<wire::Envelope>().asReader(), *sealed, now_ms);
+    if (!audited) return audited.error();
     fx.log(LogLevel::info, "message.queued",
            {{"message_id", message_ref(config_.self, env.id())},
             {"destination", code_text(destination)},
@@ -575,7 +585,10 @@ void NodeCore::refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::s
     auto txn = store_.begin_write();
     if (txn) {
       auto reply_id = next_message_id(*txn, now_ms);
-      if (reply_id && txn->commit()) {
+      auto audited = reply_id ? audit_message(*txn, wire::AuditEvent::REFUSED, link_peer, env, {},
+                                              now_ms, reason)
+                              : Result<void>(reply_id.error());
+      if (reply_id && audited && txn->commit()) {
         OutgoingEnvelope reply(config_.self, link_peer, *reply_id, now_ms);
         auto rej = reply.body().initRejection();
         rej.setAuthor(author);
@@ -692,7 +705,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
         faults.push_back(ItemFault{i, r.record_id, std::move(problems), v.getVersion()});
         continue;
       }
-        std::string stored_bytes = canonical_message(v);
+      std::string stored_bytes = canonical_message(v);
       auto existing =
           txn->get(store::Table::records, store::keys::record_version(r.record_id, v.getVersion()));
       if (!existing) return log_store_failure(fx, "receive", existing.error(), now_ms);
@@ -713,8 +726,8 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
         }
         continue;
       }
-      to_store.push_back(VersionToStore{r.record_id, v.getVersion(), std::move(stored_bytes),
-                                        v.getPredecessor()});
+      to_store.push_back(
+          VersionToStore{r.record_id, v.getVersion(), std::move(stored_bytes), v.getPredecessor()});
     }
     // A relay forwards the author's envelope unchanged (its signature must
     // still verify at the destination), so it is all or nothing: the sound
@@ -741,8 +754,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       ++applied;
     }
   } else if (collab_kind_of(env.getBody().which())) {
-    auto applied_collab =
-        apply_collab(*txn, env, relay, now_ms, faults, retry_items, applied, fx);
+    auto applied_collab = apply_collab(*txn, env, relay, now_ms, faults, retry_items, applied, fx);
     if (!applied_collab) return log_store_failure(fx, "receive", applied_collab.error(), now_ms);
   } else if (!relay && env.getBody().which() == wire::Body::QUARTERLY_STATISTICS) {
     auto applied_stats = apply_statistics(*txn, env, now_ms, whole_reason);
@@ -755,6 +767,16 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     auto applied_evidence = apply_evidence(*txn, env, now_ms, whole_reason);
     if (!applied_evidence)
       return log_store_failure(fx, "receive", applied_evidence.error(), now_ms);
+  } else if (!relay && env.getBody().which() == wire::Body::AUDIT_CHECKPOINT &&
+             config_.is_national()) {
+    auto applied_checkpoint = apply_checkpoint(*txn, env, now_ms, whole_reason, fx);
+    if (!applied_checkpoint)
+      return log_store_failure(fx, "receive", applied_checkpoint.error(), now_ms);
+    if (!whole_reason.empty()) {
+      ++counters_.checkpoints_refused;
+      fx.log(LogLevel::error, "audit.checkpoint_refused",
+             {{"message_id", ref}, {"peer", code_text(link_peer)}, {"reason", whole_reason}});
+    }
   } else if (!relay) {
     whole_reason = fmt::format("message kind {} is not handled by this node", kind);
   }
@@ -764,6 +786,20 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     if (!seq) return log_store_failure(fx, "receive", seq.error(), now_ms);
     auto queued = store::outbox_append(*txn, destination, *seq, bytes);
     if (!queued) return log_store_failure(fx, "receive", queued.error(), now_ms);
+    auto audited = audit_message(*txn, wire::AuditEvent::QUEUED, destination, env, bytes, now_ms);
+    if (!audited) return log_store_failure(fx, "receive", audited.error(), now_ms);
+  }
+  {
+    std::string detail;
+    if (rejected) {
+      detail = !whole_reason.empty() ? whole_reason
+                                     : fmt::format("{} item(s) refused, {} to send again",
+                                                   faults.size(), retry_items.size());
+    }
+    auto audited =
+        audit_message(*txn, rejected ? wire::AuditEvent::REFUSED : wire::AuditEvent::RECEIVED,
+                      link_peer, env, bytes, now_ms, detail);
+    if (!audited) return log_store_failure(fx, "receive", audited.error(), now_ms);
   }
 
   auto reply_id = next_message_id(*txn, now_ms);
@@ -878,7 +914,8 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
   if (rejection && author == config_.self && sent) {
     auto env = sent->root();
     if (auto ck = collab_kind_of(env.getBody().which())) {
-      auto noted = note_rejected_collab(*txn, link_peer, *ck, env.getBody(), *rejection, now_ms, fx);
+      auto noted =
+          note_rejected_collab(*txn, link_peer, *ck, env.getBody(), *rejection, now_ms, fx);
       if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
     } else {
       std::optional<wire::MigrantBatch::Reader> batch;
@@ -915,6 +952,28 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
     if (!queued) return log_store_failure(fx, "settle", queued.error(), now_ms);
     queued_on.insert(domain::kNationalCode);
   }
+  bool more_checkpoint = false;
+  if (author == config_.self && sent && sent->root().getBody().isAuditCheckpoint()) {
+    auto noted = note_checkpoint_settled(*txn, message_id, rejection, now_ms, more_checkpoint, fx);
+    if (!noted) return log_store_failure(fx, "settle", noted.error(), now_ms);
+  }
+  {
+    AuditFacts facts;
+    if (sent) facts = message_facts(wire::AuditEvent::ACKNOWLEDGED, link_peer, sent->root(), {});
+    facts.event = rejection ? wire::AuditEvent::REJECTED : wire::AuditEvent::ACKNOWLEDGED;
+    facts.peer = link_peer;
+    facts.author = author;
+    facts.message_id = message_id;
+    facts.items.clear();  // the queued entry names them
+    if (rejection) {
+      if (facts.kind.empty()) facts.kind = rejection->getKind().cStr();
+      facts.detail = rejection->getReason().size() > 0
+                         ? std::string(rejection->getReason().cStr())
+                         : fmt::format("{} item(s) refused", rejection->getItems().size());
+    }
+    auto audited = audit(*txn, facts, now_ms);
+    if (!audited) return log_store_failure(fx, "settle", audited.error(), now_ms);
+  }
   auto removed = store::outbox_remove(*txn, link_peer, it->second.seq);
   if (!removed) return log_store_failure(fx, "settle", removed.error(), now_ms);
   auto committed = txn->commit();
@@ -937,6 +996,7 @@ void NodeCore::settle(ProvinceCode link_peer, ProvinceCode author, std::uint64_t
   if (rejection && author == config_.self && rejection->getRetryItems().size() > 0) {
     flush_lingering(now_ms, fx);
   }
+  if (more_checkpoint) send_checkpoint(now_ms, fx);
 }
 
 Result<void> NodeCore::queue_authored(store::WriteTxn& txn, ProvinceCode peer,
@@ -951,6 +1011,10 @@ Result<void> NodeCore::queue_authored(store::WriteTxn& txn, ProvinceCode peer,
   if (!seq) return seq.error();
   auto queued = store::outbox_append(txn, peer, *seq, *sealed);
   if (!queued) return queued.error();
+  auto audited =
+      audit_message(txn, wire::AuditEvent::QUEUED, peer,
+                    builder.getRoot<wire::Envelope>().asReader(), *sealed, env.getCreatedAtMs());
+  if (!audited) return audited.error();
   fx.log(LogLevel::info, "message.queued",
          {{"message_id", ref},
           {"destination", code_text(destination)},
@@ -1130,6 +1194,15 @@ Effects NodeCore::on_tick(std::int64_t now_ms) {
   if (!config_.is_national() && now_ms >= next_directory_request_ms_) request_directory(now_ms, fx);
   check_directory_age(now_ms, fx);
   check_overdue(now_ms, fx);
+  if (!config_.is_national() && config_.checkpoint_interval_ms > 0) {
+    if (next_checkpoint_ms_ == 0) next_checkpoint_ms_ = now_ms + config_.checkpoint_interval_ms;
+    if (now_ms >= next_checkpoint_ms_) {
+      next_checkpoint_ms_ = now_ms + config_.checkpoint_interval_ms;
+      send_checkpoint(now_ms, fx);
+    }
+    fx.wake_at(next_checkpoint_ms_);
+  }
+  check_reconciliation(now_ms, fx);
   for (auto& [peer, l] : links_) {
     if (!l.up) continue;
     std::vector<std::pair<std::pair<ProvinceCode, std::uint64_t>, InFlight*>> due;
@@ -1231,7 +1304,7 @@ Result<std::uint64_t> NodeCore::record_version_count() {
 Result<std::uint64_t> NodeCore::evidence_count() {
   auto txn = store_.begin_read();
   if (!txn) return txn.error();
-  return store::audit_last_seq(*txn);
+  return txn->count(store::Table::evidence);
 }
 
 Result<std::uint64_t> NodeCore::inbox_count() {
@@ -1529,6 +1602,15 @@ void NodeCore::reroute(std::int64_t now_ms, Effects& fx) {
       if (!seq) return log_store_failure(fx, "reroute", seq.error(), now_ms);
       auto queued = store::outbox_append(*txn, domain::kNationalCode, *seq, e.bytes);
       if (!queued) return log_store_failure(fx, "reroute", queued.error(), now_ms);
+      if (auto moved = DecodedEnvelope::decode(e.bytes, config_.limits)) {
+        auto withdrawn =
+            audit_message(*txn, wire::AuditEvent::WITHDRAWN, from, moved->root(), {}, now_ms,
+                          "the direct link is down; sent through the national node");
+        if (!withdrawn) return log_store_failure(fx, "reroute", withdrawn.error(), now_ms);
+        auto requeued = audit_message(*txn, wire::AuditEvent::QUEUED, domain::kNationalCode,
+                                      moved->root(), e.bytes, now_ms);
+        if (!requeued) return log_store_failure(fx, "reroute", requeued.error(), now_ms);
+      }
       auto removed = store::outbox_remove(*txn, from, e.seq);
       if (!removed) return log_store_failure(fx, "reroute", removed.error(), now_ms);
     }
@@ -1638,7 +1720,7 @@ Result<void> NodeCore::apply_evidence(store::WriteTxn& txn, wire::Envelope::Read
     }
   }
   for (auto ev : list) {
-    auto appended = store::audit_append(txn, canonical_message(ev));
+    auto appended = store::evidence_append(txn, canonical_message(ev));
     if (!appended) return appended.error();
   }
   return {};

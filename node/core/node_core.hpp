@@ -29,9 +29,11 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "core/audit_chain.hpp"
 #include "core/collab_entry.hpp"
 #include "core/directory.hpp"
 #include "core/effects.hpp"
+#include "core/reconciliation.hpp"
 #include "core/signing.hpp"
 #include "core/wire_codec.hpp"
 #include "domain/collab_item.hpp"
@@ -39,6 +41,7 @@
 #include "domain/migrant_record.hpp"
 #include "domain/record_validation.hpp"
 #include "domain/statistics.hpp"
+#include "store/audit_tables.hpp"
 #include "store/store.hpp"
 #include "store/tables.hpp"
 
@@ -81,6 +84,19 @@ struct CoreConfig {
   // The holiday calendar that sets pregnancy queries' due dates (SPEC
   // §2.3). Without one this node refuses to ask pregnancy queries.
   std::shared_ptr<const domain::HolidayCalendar> calendar;
+
+  // Audit (ARCHITECTURE.md "Audit"). The hash a new chain uses (a chain
+  // keeps the one it started with); how often a province sends the national
+  // node a checkpoint (0: only on request), and how much of its chain one
+  // checkpoint message carries.
+  HashAlgorithm audit_hash = HashAlgorithm::sha256;
+  std::int64_t checkpoint_interval_ms = 0;
+  std::size_t checkpoint_max_entries = 2'000;
+  std::size_t checkpoint_max_bytes = 4u << 20;
+  // National: how often to reconcile (logging what newly does not match),
+  // and the rules it judges by.
+  std::int64_t reconcile_interval_ms = 0;
+  ReconcileRules reconcile;
 
   bool is_national() const { return self == domain::kNationalCode; }
 };
@@ -165,6 +181,44 @@ struct CoreCounters {
   std::uint64_t messages_rejected = 0;
   std::uint64_t versions_held = 0;
   std::uint64_t queries_overdue = 0;
+  std::uint64_t checkpoints_sent = 0;
+  std::uint64_t checkpoints_received = 0;
+  std::uint64_t checkpoints_refused = 0;
+  // National: discrepancies found by the last reconciliation (a gauge).
+  std::uint64_t audit_discrepancies = 0;
+};
+
+// The node's own chain, for the API and the status page.
+struct AuditState {
+  ChainHead head;
+  std::uint64_t shipped = 0;            // entries the national node acknowledged
+  bool checkpoint_pending = false;      // a checkpoint message awaits its answer
+  std::int64_t last_checkpoint_ms = 0;  // when the national node last acknowledged one
+  struct Count {
+    ProvinceCode peer = 0;
+    std::string kind;
+    store::LinkCounts counts;
+  };
+  std::vector<Count> counts;
+};
+
+// One audit entry about a record or its messages, from one node's chain.
+struct TraceEvent {
+  ProvinceCode node = 0;  // whose chain
+  std::uint64_t seq = 0;
+  std::int64_t at_ms = 0;
+  std::string event;
+  ProvinceCode peer = 0, author = 0, destination = 0;
+  std::uint64_t message_id = 0;
+  std::string kind;
+  std::uint32_t version = 0;  // of the traced record, when the entry names it
+  std::string detail;
+  std::string operator_id;
+};
+struct RecordTrace {
+  std::string record_id;
+  std::vector<RecordVersionView> versions;  // as this node holds them
+  std::vector<TraceEvent> events;           // by time
 };
 
 struct SubmitOutcome {
@@ -239,6 +293,19 @@ class NodeCore {
   Result<QuarterlyReport> quarterly_report(int year, int quarter, std::int64_t now_ms);
   // National: the month's collaboration traffic per province and pair.
   Result<domain::MonthlySummary> monthly_summary(int year, int month, std::int64_t now_ms);
+
+  // Audit (node_core_audit.cpp). A province sends the national node a
+  // checkpoint now (unless one is awaiting its answer); the national node
+  // has its own chain at hand and sends none.
+  Result<Effects> request_checkpoint(std::int64_t now_ms);
+  Result<AuditState> audit_state();
+  // Checks this node's whole chain (a read transaction: the node runs on).
+  Result<ChainReport> verify_audit_chain();
+  // National: every link, both ends' logs compared.
+  Result<ReconciliationReport> reconciliation(std::int64_t now_ms);
+  // What this node's chain (and, at the national node, the chains it holds
+  // copies of) says about a record and the messages that carried it.
+  Result<RecordTrace> trace(const std::string& record_id);
 
   const CoreCounters& counters() const { return counters_; }
   Result<std::uint64_t> held_count();
@@ -395,6 +462,24 @@ class NodeCore {
   Result<void> queue_authored(store::WriteTxn& txn, ProvinceCode peer,
                               capnp::MallocMessageBuilder& builder, Effects& fx);
 
+  // Appends an entry to this node's chain in `txn` (the national node also
+  // observes its own message events for reconciliation).
+  Result<void> audit(store::WriteTxn& txn, const AuditFacts& facts, std::int64_t now_ms);
+  Result<void> audit_message(store::WriteTxn& txn, wire::AuditEvent event, ProvinceCode peer,
+                             wire::Envelope::Reader env, std::string_view bytes,
+                             std::int64_t now_ms, std::string detail = {});
+  void send_checkpoint(std::int64_t now_ms, Effects& fx);
+  // National: a checkpoint (and the chain entries it carries) from a node.
+  Result<void> apply_checkpoint(store::WriteTxn& txn, wire::Envelope::Reader env,
+                                std::int64_t now_ms, std::string& whole_reason, Effects& fx);
+  // The answer to this node's checkpoint: acknowledged entries count as
+  // shipped; a rejection starts over from entry 1. Sets `more` when entries
+  // remain to be sent.
+  Result<void> note_checkpoint_settled(store::WriteTxn& txn, std::uint64_t message_id,
+                                       const wire::Rejection::Reader* rejection,
+                                       std::int64_t now_ms, bool& more, Effects& fx);
+  void check_reconciliation(std::int64_t now_ms, Effects& fx);
+
   CoreConfig config_;
   store::Store& store_;
   std::map<ProvinceCode, Link> links_;
@@ -415,6 +500,10 @@ class NodeCore {
   std::set<ProvinceCode> fallen_back_;
   CoreCounters counters_;
   std::int64_t overdue_checked_day_ = -1;  // the CST day last checked for overdue queries
+  std::int64_t next_checkpoint_ms_ = 0;
+  std::int64_t next_reconcile_ms_ = 0;
+  // National: discrepancies already logged by this process (each is logged once).
+  std::set<std::string> reported_discrepancies_;
 };
 
 }  // namespace provnet::core

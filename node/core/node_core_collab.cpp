@@ -92,9 +92,9 @@ Result<CollabOutcome> NodeCore::submit_collab(CollabKind kind, std::span<const C
     read.item->kind = kind;
     read.item->due_date.clear();
     if (config_.is_national()) {
-      read.problems.push_back(RecordProblem{
-          "", "", "node 00", "a province",
-          "the national node relays collaboration items; it does not send them"});
+      read.problems.push_back(
+          RecordProblem{"", "", "node 00", "a province",
+                        "the national node relays collaboration items; it does not send them"});
     } else {
       domain::check_collab_item(read, domain::CollabContext{today, config_.self, true});
     }
@@ -181,19 +181,19 @@ Result<CollabOutcome> NodeCore::submit_collab(CollabKind kind, std::span<const C
       if (same_item(*existing->reply, item)) {
         result.unchanged = true;
       } else {
-        result.problems.push_back(id_problem(
-            item, "already answered", "an item not yet answered",
-            fmt::format("this {} was already answered ({}); a {} is given once",
-                        what(stored_kind), existing->reply->date, what(kind))));
+        result.problems.push_back(
+            id_problem(item, "already answered", "an item not yet answered",
+                       fmt::format("this {} was already answered ({}); a {} is given once",
+                                   what(stored_kind), existing->reply->date, what(kind))));
       }
       continue;
     }
     if (item.date < existing->item.date) {
-      result.problems.push_back(RecordProblem{
-          kind == CollabKind::answer ? "answered_date" : "feedback_date", "", item.date,
-          "on or after " + existing->item.date,
-          fmt::format("the {} is dated before the {} it answers ({})", what(kind),
-                      what(stored_kind), existing->item.date)});
+      result.problems.push_back(
+          RecordProblem{kind == CollabKind::answer ? "answered_date" : "feedback_date", "",
+                        item.date, "on or after " + existing->item.date,
+                        fmt::format("the {} is dated before the {} it answers ({})", what(kind),
+                                    what(stored_kind), existing->item.date)});
       continue;
     }
     CollabEntry e = *existing;
@@ -202,8 +202,8 @@ Result<CollabOutcome> NodeCore::submit_collab(CollabKind kind, std::span<const C
     e.problems.clear();
     e.state = answered_state(e.item, item.date);
     if (stored_kind == CollabKind::query && existing->open()) {
-      auto erased = store::due_index_erase(*txn, store::QueryRole::answering, e.item.due_date,
-                                           e.item.id);
+      auto erased =
+          store::due_index_erase(*txn, store::QueryRole::answering, e.item.due_date, e.item.id);
       if (!erased) return erased.error();
     }
     changed[item.id] = e;
@@ -230,6 +230,16 @@ Result<CollabOutcome> NodeCore::submit_collab(CollabKind kind, std::span<const C
   for (const auto& [id, e] : changed) {
     auto saved = save_entry(*txn, e);
     if (!saved) return saved.error();
+    AuditFacts change;
+    change.event = wire::AuditEvent::CHANGED;
+    change.author = config_.self;
+    change.destination = *domain::receiver_of(reply ? *e.reply : e.item);
+    change.kind = std::string(domain::collab_kind_name(kind));
+    change.items = {{id, 0}};
+    change.detail = e.state;
+    change.operator_id = reply ? e.reply->operator_id : e.item.operator_id;
+    auto audited = audit(*txn, change, now_ms);
+    if (!audited) return audited.error();
     if (!reply && kind == CollabKind::query) {
       auto indexed = store::due_index_put(*txn, store::QueryRole::asking, e.item.due_date, id);
       if (!indexed) return indexed.error();
@@ -269,8 +279,8 @@ Result<void> NodeCore::queue_collab(store::WriteTxn& txn, CollabKind kind, Provi
 
 Result<void> NodeCore::apply_collab(store::WriteTxn& txn, wire::Envelope::Reader env, bool relay,
                                     std::int64_t now_ms, std::vector<ItemFault>& faults,
-                                    std::vector<std::uint32_t>& retry_items,
-                                    std::uint32_t& applied, Effects& fx) {
+                                    std::vector<std::uint32_t>& retry_items, std::uint32_t& applied,
+                                    Effects& fx) {
   const ProvinceCode author = env.getAuthor();
   const ProvinceCode destination = env.getDestination();
   const CollabKind kind = *collab_kind_of(env.getBody().which());
@@ -301,8 +311,8 @@ Result<void> NodeCore::apply_collab(store::WriteTxn& txn, wire::Envelope::Reader
           reply ? "residence_province" : "hukou_province", "",
           reply ? item.residence_province : item.hukou_province,
           fmt::format("{}", domain::province_code_text(destination)),
-          fmt::format("the {} is for province {}, not for the message's destination {}",
-                      what(kind), reply ? item.residence_province : item.hukou_province,
+          fmt::format("the {} is for province {}, not for the message's destination {}", what(kind),
+                      reply ? item.residence_province : item.hukou_province,
                       domain::province_code_text(destination))});
     }
     std::optional<CollabEntry> existing;
@@ -355,10 +365,10 @@ Result<void> NodeCore::apply_collab(store::WriteTxn& txn, wire::Envelope::Reader
                         what(stored_kind), item.residence_province, item.hukou_province)));
       } else if (existing->reply) {
         if (same_item(*existing->reply, item)) continue;
-        read.problems.push_back(id_problem(
-            item, "already answered", "an item not yet answered",
-            fmt::format("this {} was already answered; a {} is given once", what(stored_kind),
-                        what(kind))));
+        read.problems.push_back(
+            id_problem(item, "already answered", "an item not yet answered",
+                       fmt::format("this {} was already answered; a {} is given once",
+                                   what(stored_kind), what(kind))));
       } else {
         CollabEntry e = *existing;
         e.reply = item;
@@ -367,8 +377,8 @@ Result<void> NodeCore::apply_collab(store::WriteTxn& txn, wire::Envelope::Reader
         const bool was_open = e.open();
         e.state = answered_state(e.item, item.date);
         if (!relay && stored_kind == CollabKind::query && was_open) {
-          auto erased = store::due_index_erase(txn, store::QueryRole::asking, e.item.due_date,
-                                               e.item.id);
+          auto erased =
+              store::due_index_erase(txn, store::QueryRole::asking, e.item.due_date, e.item.id);
           if (!erased) return erased.error();
         }
         changed[item.id] = std::move(e);
@@ -417,8 +427,8 @@ Result<void> NodeCore::note_rejected_collab(store::WriteTxn& txn, ProvinceCode r
   for (auto item : rejection.getItems()) {
     std::vector<RecordProblem> problems;
     for (auto e : item.getErrors()) {
-      problems.push_back(RecordProblem{e.getField(), e.getWisField(), e.getFound(),
-                                       e.getExpected(), e.getMessage()});
+      problems.push_back(RecordProblem{e.getField(), e.getWisField(), e.getFound(), e.getExpected(),
+                                       e.getMessage()});
     }
     rejected.emplace_back(item.getItemId().cStr(), std::move(problems));
   }
@@ -465,8 +475,8 @@ Result<void> NodeCore::note_rejected_collab(store::WriteTxn& txn, ProvinceCode r
     }
     auto saved = save_entry(txn, e);
     if (!saved) return saved.error();
-    auto noted = inbox_append(txn, InboxEntry{0, "rejected", id, 0, rejecter,
-                                              rejection.getMessageId()});
+    auto noted =
+        inbox_append(txn, InboxEntry{0, "rejected", id, 0, rejecter, rejection.getMessageId()});
     if (!noted) return noted.error();
     fx.log(LogLevel::warn, "collab.rejected",
            {{"kind", std::string(domain::collab_kind_name(kind))},

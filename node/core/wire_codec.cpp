@@ -50,6 +50,7 @@ Result<Decoded<Root>> Decoded<Root>::decode(std::string_view bytes, const Decode
 }
 
 template class Decoded<wire::Envelope>;
+template class Decoded<wire::AuditEntry>;
 
 std::string signing_input(wire::Envelope::Reader envelope) {
   capnp::MallocMessageBuilder builder;

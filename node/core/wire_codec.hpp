@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "protocol/audit.capnp.h"
 #include "protocol/envelope.capnp.h"
 
 namespace provnet::core {

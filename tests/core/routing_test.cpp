@@ -111,14 +111,15 @@ TEST(Routing, AnEvidenceOnlyGroupGivesTheNationalNodeSignedReceiptsNotRecords) {
   // Each entry names the record ids (never personal data) and carries 32's receipt.
   auto txn = f.s00->begin_read();
   std::size_t ids = 0;
-  auto scanned = store::audit_scan(*txn, 1, [&](std::uint64_t, std::string_view bytes) {
-    auto ev = core::Decoded<wire::ExchangeEvidence>::decode(bytes, {});
-    EXPECT_TRUE(ev.ok());
-    EXPECT_EQ(ev->root().getDestination(), 32);
-    EXPECT_GT(ev->root().getReceipt().size(), 0u);
-    ids += ev->root().getItemIds().size();
-    return true;
-  });
+  auto scanned =
+      txn->scan(store::Table::evidence, {}, [&](std::string_view, std::string_view bytes) {
+        auto ev = core::Decoded<wire::ExchangeEvidence>::decode(bytes, {});
+        EXPECT_TRUE(ev.ok());
+        EXPECT_EQ(ev->root().getDestination(), 32);
+        EXPECT_GT(ev->root().getReceipt().size(), 0u);
+        ids += ev->root().getItemIds().size();
+        return true;
+      });
   ASSERT_TRUE(scanned.ok());
   EXPECT_EQ(ids, to32.size());
 }
