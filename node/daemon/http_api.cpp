@@ -1,5 +1,7 @@
 #include "daemon/http_api.hpp"
 
+#include "daemon/audit_api.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -291,6 +293,11 @@ const std::vector<Route>& api_routes() {
         r.push_back({"GET", "/v1/" + std::string(c.segment) + "/{id}"});
     }
     r.push_back({"GET", "/v1/queries"});
+    for (Route a : {Route{"GET", "/v1/audit"}, Route{"GET", "/v1/audit/verify"},
+                    Route{"POST", "/v1/audit/checkpoint"}, Route{"GET", "/v1/audit/reconciliation"},
+                    Route{"GET", "/v1/trace/{id}"}}) {
+      r.push_back(a);
+    }
     return r;
   }();
   return routes;
@@ -355,6 +362,9 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
       if (auto e = only({"GET"})) return done(std::move(*e));
       return done({monthly(query, now_ms), {}});
     }
+    if (res == "audit" || res == "trace") {
+      if (auto answer = audit_request(request, parts, now_ms)) return done(std::move(*answer));
+    }
     if (auto kind = collab_resource(res)) {
       if (parts.size() == 2) {
         if (*kind == domain::CollabKind::query) {
@@ -375,6 +385,40 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
   for (const Route& r : api_routes()) list += (list.empty() ? "" : ", ") + r.method + " " + r.path;
   return done(
       {error_response(404, fmt::format("no endpoint {}; the API has: {}", path, list)), {}});
+}
+
+std::optional<HandledRequest> HttpApi::audit_request(const admin::HttpRequest& request,
+                                                     const std::vector<std::string>& parts,
+                                                     std::int64_t now_ms) {
+  const std::string& method = request.method;
+  auto wrap = [](ApiAnswer a) {
+    return HandledRequest{json_response(a.status, a.body), std::move(a.effects)};
+  };
+  auto wrong_method = [&](const char* allowed) {
+    return HandledRequest{
+        error_response(405, fmt::format("this endpoint takes {}, not {}", allowed, method)), {}};
+  };
+  const std::string& res = parts[1];
+  if (res == "trace" && parts.size() == 3) {
+    if (method != "GET") return wrong_method("GET");
+    return wrap(trace_answer(core_, parts[2]));
+  }
+  if (res != "audit") return std::nullopt;
+  const std::string sub = parts.size() >= 3 ? parts[2] : "";
+  if (parts.size() > 3) return std::nullopt;
+  if (sub == "checkpoint") {
+    if (method != "POST") return wrong_method("POST");
+    std::string operator_id;
+    if (auto e = require_operator(request, operator_id)) return HandledRequest{std::move(*e), {}};
+    return wrap(audit_checkpoint_answer(core_, now_ms));
+  }
+  if (sub.empty() || sub == "verify" || sub == "reconciliation") {
+    if (method != "GET") return wrong_method("GET");
+    if (sub == "verify") return wrap(audit_verify_answer(core_));
+    if (sub == "reconciliation") return wrap(reconciliation_answer(core_, now_ms));
+    return wrap(audit_state_answer(core_));
+  }
+  return std::nullopt;
 }
 
 HandledRequest HttpApi::post_records(const admin::HttpRequest& request, std::int64_t now_ms) {
@@ -583,6 +627,7 @@ admin::HttpResponse HttpApi::status(std::int64_t now_ms) {
   }
   return json_response(200, ordered_json{{"node", code_text(config_.code)},
                                          {"role", config_.national ? "national" : "province"},
+                                         {"audit", audit_status(core_)},
                                          {"today", date_of_ms(now_ms)},
                                          {"links", std::move(links)},
                                          {"pending", std::move(pending)},
@@ -616,11 +661,26 @@ admin::HttpResponse HttpApi::metrics() {
   counter("provnet_versions_held_total", "Record versions that arrived before their predecessor.",
           c.versions_held);
   counter("provnet_queries_overdue_total", "Queries that became overdue.", c.queries_overdue);
+  counter("provnet_audit_checkpoints_sent_total", "Audit checkpoints sent to the national node.",
+          c.checkpoints_sent);
+  counter("provnet_audit_checkpoints_received_total",
+          "Audit checkpoints taken from nodes (national).", c.checkpoints_received);
+  counter("provnet_audit_checkpoints_refused_total",
+          "Audit checkpoints refused: a chain that does not verify (national).",
+          c.checkpoints_refused);
   auto gauge = [&](const char* name, const char* help, std::optional<std::uint64_t> v) {
     if (!v) return;
     metric(name, "gauge", help);
     out += fmt::format("{}{{node=\"{}\"}} {}\n", name, node, *v);
   };
+  if (auto audit = core_.audit_state()) {
+    gauge("provnet_audit_entries", "Entries in this node's audit chain.", audit->head.count);
+  }
+  if (config_.national) {
+    gauge("provnet_audit_discrepancies",
+          "Discrepancies the last reconciliation found between the two ends of links (national).",
+          c.audit_discrepancies);
+  }
   auto pending = core_.pending();
   gauge("provnet_outbox_messages", "Messages waiting for a reply.",
         pending ? std::optional(pending->outbox_messages) : std::nullopt);

@@ -59,6 +59,10 @@ class HttpApi {
   HandledRequest quarterly(const admin::HttpRequest& request, const std::string& query,
                            std::int64_t now_ms);
   admin::HttpResponse monthly(const std::string& query, std::int64_t now_ms);
+  // /v1/audit... and /v1/trace/{id} (daemon/audit_api.hpp); nullopt: no such route.
+  std::optional<HandledRequest> audit_request(const admin::HttpRequest& request,
+                                              const std::vector<std::string>& parts,
+                                              std::int64_t now_ms);
 
   core::NodeCore& core_;
   const net::Transport& transport_;

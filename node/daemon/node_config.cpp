@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"",
      {"node", "store", "listen", "admin", "tls", "signing", "peers", "delivery", "directory",
-      "collaboration", "log"}},
+      "collaboration", "audit", "log"}},
     {"node", {"code", "role"}},
     {"store", {"path", "map_size_mib"}},
     {"listen", {"address"}},
@@ -47,8 +47,14 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
      {"refresh_interval_s", "publish_nodes", "publish_groups", "publish_ca_index",
       "validity_hours"}},
     {"collaboration", {"calendar_dir"}},
+    {"audit",
+     {"hash", "checkpoint_interval_s", "reconcile_interval_s", "unacknowledged_after_s",
+      "clock_skew_s"}},
     {"log", {"level", "file"}},
 };
+
+class ConfigReader;
+void read_audit_section(ConfigReader& r, NodeConfig& c);
 
 class ConfigReader {
  public:
@@ -348,6 +354,31 @@ void read_admin_tls(ConfigReader& r, const toml::table* admin, NodeConfig& c, Fi
 
 // The HTTP API's TLS files: a certificate valid now, its key, the client CAs;
 // then the context itself, as provnode will build it.
+// [audit]: the chain's hash, how often a province sends its checkpoint, and
+// (national) how reconciliation judges.
+void read_audit_section(ConfigReader& r, NodeConfig& c) {
+  const toml::table* a = r.section("audit", false);
+  if (auto hash = r.text(a, "audit", "hash", false)) {
+    auto algorithm = core::parse_hash_algorithm(*hash);
+    if (!algorithm) {
+      r.problem(fmt::format("audit.hash: \"{}\"; expected sha256 or sm3", *hash));
+    } else if (!core::hash_algorithm_available(*algorithm)) {
+      r.problem(fmt::format("audit.hash: {} is not available in this OpenSSL; use sha256", *hash));
+    } else {
+      c.audit_hash = *algorithm;
+    }
+  }
+  auto seconds = [&](const char* key, std::int64_t& ms, std::int64_t min, std::int64_t max) {
+    std::int64_t s = ms / 1000;
+    r.integer(a, "audit", key, s, min, max);
+    ms = s * 1000;
+  };
+  seconds("checkpoint_interval_s", c.checkpoint_interval_ms, 0, 7 * 86'400);
+  seconds("reconcile_interval_s", c.reconcile_interval_ms, 0, 86'400);
+  seconds("unacknowledged_after_s", c.unacknowledged_after_ms, 1, 30 * 86'400);
+  seconds("clock_skew_s", c.clock_skew_ms, 0, 86'400);
+}
+
 void check_admin_tls_files(ConfigReader& r, const NodeConfig& c) {
   if (c.admin_tls_certificate.empty() && c.admin_tls_private_key.empty()) return;
   const std::size_t before = r.problems.size();
@@ -614,6 +645,7 @@ ConfigCheck load_node_config(const std::string& file) {
   } else if (calendar_dir || calendar.error().code != Errc::not_found) {
     r.problem("collaboration.calendar_dir: " + calendar.error().message);
   }
+  read_audit_section(r, c);
   if (c.retry_max_ms < c.retry_initial_ms) {
     r.problem(fmt::format("delivery.retry_max_ms: {} is below delivery.retry_initial_ms {}",
                           c.retry_max_ms, c.retry_initial_ms));

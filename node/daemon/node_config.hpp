@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit_chain.hpp"
 #include "daemon/directory_source.hpp"
 #include "domain/holiday_calendar.hpp"
 #include "domain/province.hpp"
@@ -106,6 +107,14 @@ struct NodeConfig {
   std::int64_t directory_refresh_ms = 60'000;
   std::optional<DirectorySources> publish;  // national only
   std::int64_t directory_validity_ms = 7ll * 24 * 3'600'000;
+
+  // audit: the hash a new chain uses; a province's checkpoint interval (0:
+  // only on request); the national node's reconciliation interval and rules.
+  core::HashAlgorithm audit_hash = core::HashAlgorithm::sha256;
+  std::int64_t checkpoint_interval_ms = 300'000;
+  std::int64_t reconcile_interval_ms = 60'000;
+  std::int64_t unacknowledged_after_ms = 900'000;
+  std::int64_t clock_skew_ms = 60'000;
 
   // log
   // collaboration.calendar_dir (default: the configuration file's

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -104,6 +105,13 @@ Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config)
   cc.signer = std::shared_ptr<const core::EnvelopeSigner>(std::move(*signer));
   cc.verifier = std::make_shared<ca::CertificateVerifier>(std::move(*anchors));
   cc.calendar = config.calendar;
+  cc.audit_hash = config.audit_hash;
+  cc.checkpoint_interval_ms = config.checkpoint_interval_ms;
+  cc.reconcile_interval_ms = config.reconcile_interval_ms;
+  cc.reconcile.unacknowledged_after_ms = config.unacknowledged_after_ms;
+  cc.reconcile.clock_skew_ms = config.clock_skew_ms;
+  // Checkpoints carry chain entries: keep one well inside a frame.
+  cc.checkpoint_max_bytes = std::min<std::size_t>(4u << 20, config.max_frame_bytes / 4);
   d->core_ = std::make_unique<core::NodeCore>(std::move(cc), *d->store_);
 
   net::TransportConfig tc;
@@ -303,8 +311,9 @@ int NodeDaemon::run() {
   }
   if (!config_.calendar && !config_.national) {
     log(core::LogLevel::warn, "collab.no_calendar",
-        {{"reason", "no holidays-YYYY.csv in collaboration.calendar_dir: pregnancy queries are "
-                    "refused"}});
+        {{"reason",
+          "no holidays-YYYY.csv in collaboration.calendar_dir: pregnancy queries are "
+          "refused"}});
   }
   apply(core_->start(now));
   update_peers();
