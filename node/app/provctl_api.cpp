@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "admin/http_client.hpp"
@@ -506,6 +507,198 @@ int run_api_record(const ApiOptions& api, const RecordOptions& o) {
     return kUsageOrConnection;
   }
   return simple_request(api, "record", "GET", "/v1/records/" + admin::percent_encode(o.id), o.json);
+}
+
+}  // namespace provnet::app
+
+// --- audit and trace ----------------------------------------------------------
+
+namespace provnet::app {
+
+namespace {
+
+std::optional<json> get_json(const ApiOptions& api, std::string_view command,
+                             const std::string& target, admin::HttpReply& reply) {
+  auto endpoint = endpoint_of(api, command);
+  if (!endpoint) return std::nullopt;
+  reply = admin::http_request(*endpoint, "GET", target, {}, {}, headers_of(api), kGetDeadline);
+  if (!success(reply)) return std::nullopt;
+  return json_body(command, reply);
+}
+
+std::string text_of(const json& j, const char* key) {
+  return j.contains(key) ? scalar_text(j[key]) : std::string("-");
+}
+
+// One line per audit entry of a trace.
+std::string trace_line(const json& e) {
+  const std::string event = text_of(e, "event");
+  std::string what;
+  if (event == "changed") {
+    what = fmt::format("v{} {} (operator {}), for {}", text_of(e, "version"), text_of(e, "change"),
+                       text_of(e, "operator_id"), text_of(e, "destination"));
+  } else {
+    std::string version = e.contains("version") ? " v" + text_of(e, "version") : "";
+    const char* direction = event == "received" || event == "refused" ? "from" : "to";
+    if (event == "acknowledged" || event == "rejected") direction = "by";
+    what =
+        fmt::format("message {}{} ({}) {} {}, destination {}", text_of(e, "message_id"), version,
+                    text_of(e, "kind"), direction, text_of(e, "peer"), text_of(e, "destination"));
+    if (e.contains("detail")) what += ": " + text_of(e, "detail");
+  }
+  return fmt::format("{}  {}  #{:<6} {:<12} {}", time_text(e.value("at_ms", json())),
+                     text_of(e, "node"), text_of(e, "seq"), event, what);
+}
+
+// The answer to "who sent it, did they get it?", from the events of a trace.
+void print_trace_answer(const json& t) {
+  std::set<std::string> authors, destinations;
+  std::map<std::string, std::string> received_by, acknowledged_by;
+  for (const json& e : t.value("events", json::array())) {
+    const std::string event = text_of(e, "event");
+    if (event == "changed") authors.insert(text_of(e, "node"));
+    if (event == "queued" || event == "changed") destinations.insert(text_of(e, "destination"));
+    if (event == "received") {
+      received_by.emplace(text_of(e, "node"),
+                          fmt::format("{} logged receiving message {} at {}", text_of(e, "node"),
+                                      text_of(e, "message_id"), time_text(e["at_ms"])));
+    }
+    if (event == "acknowledged") {
+      acknowledged_by.emplace(
+          text_of(e, "peer"),
+          fmt::format("{} acknowledged message {} to {} at {}", text_of(e, "peer"),
+                      text_of(e, "message_id"), text_of(e, "node"), time_text(e["at_ms"])));
+    }
+  }
+  std::string author_text;
+  for (const std::string& a : authors) author_text += (author_text.empty() ? "" : ", ") + a;
+  if (author_text.empty() && !t.value("versions", json::array()).empty()) {
+    author_text = text_of(t["versions"][0], "author");
+  }
+  std::cout << "  author: " << (author_text.empty() ? "unknown" : author_text) << '\n';
+  for (const std::string& d : destinations) {
+    if (d == "00" || d == "-") continue;
+    std::string state = "NOT YET: no receipt or acknowledgement from " + d + " in these chains";
+    if (auto r = received_by.find(d); r != received_by.end()) {
+      state = "yes: " + r->second;
+    } else if (auto a = acknowledged_by.find(d); a != acknowledged_by.end()) {
+      state = "yes: " + a->second;
+    }
+    std::cout << fmt::format("  delivered to {}: {}\n", d, state);
+  }
+  if (auto r = received_by.find("00"); r != received_by.end()) {
+    std::cout << "  national copy: " << r->second << '\n';
+  }
+}
+
+void print_trace(const json& t, std::string_view whose) {
+  std::cout << fmt::format("{} (node {}'s view{}):\n", text_of(t, "record_id"), text_of(t, "node"),
+                           whose);
+  const json versions = t.value("versions", json::array());
+  if (versions.empty()) {
+    std::cout << "  versions: none held here\n";
+  }
+  for (const json& v : versions) {
+    std::cout << fmt::format(
+        "  v{} {} by {} (operator {}) at {}{}\n", text_of(v, "version"), text_of(v, "change"),
+        text_of(v, "author"), text_of(v, "operator_id"),
+        time_text(v.value("changed_at_ms", json())),
+        v.value("held", false) ? ", held: waiting for an earlier version" : "");
+  }
+  const json events = t.value("events", json::array());
+  std::cout << fmt::format("  audit entries ({}):\n", events.size());
+  for (const json& e : events) std::cout << "    " << trace_line(e) << '\n';
+  print_trace_answer(t);
+}
+
+}  // namespace
+
+int run_api_audit_show(const ApiOptions& api, const AuditApiOptions& o) {
+  return simple_request(api, "audit show", "GET", "/v1/audit", o.json);
+}
+
+int run_api_audit_checkpoint(const ApiOptions& api, const AuditApiOptions& o) {
+  return simple_request(api, "audit checkpoint", "POST", "/v1/audit/checkpoint", o.json);
+}
+
+int run_api_audit_reconcile(const ApiOptions& api, const AuditApiOptions& o) {
+  admin::HttpReply reply;
+  auto body = get_json(api, "audit reconcile", "/v1/audit/reconciliation", reply);
+  if (!body)
+    return reply.answered() && success(reply) ? kServerError
+                                              : report_failure("audit reconcile", reply);
+  if (o.json) {
+    std::cout << reply.body << (reply.body.ends_with('\n') ? "" : "\n");
+    return body->value("clean", false) ? kOk : kServerError;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const json& n : body->value("nodes", json::array())) {
+    rows.push_back({text_of(n, "node"), text_of(n, "entries"), text_of(n, "checkpoints"),
+                    time_text(n.value("complete_until_ms", json())), text_of(n, "rewinds"),
+                    text_of(n, "last_problem")});
+  }
+  std::cout << "chains held by the national node:\n";
+  print_table(std::cout, {"node", "entries", "checkpoints", "complete until", "rewinds", "problem"},
+              rows, "  ");
+  rows.clear();
+  for (const json& l : body->value("links", json::array())) {
+    rows.push_back({text_of(l, "from") + "->" + text_of(l, "to"), text_of(l, "sent"),
+                    text_of(l, "received"), text_of(l, "acknowledged"), text_of(l, "rejected"),
+                    text_of(l, "in_flight")});
+  }
+  std::cout << "links (messages):\n";
+  print_table(std::cout, {"link", "sent", "received", "acknowledged", "rejected", "in flight"},
+              rows, "  ");
+  const json found = body->value("discrepancies", json::array());
+  std::cout << fmt::format("discrepancies: {}\n", found.size());
+  rows.clear();
+  for (const json& d : found) {
+    rows.push_back({text_of(d, "type"), text_of(d, "from") + "->" + text_of(d, "to"),
+                    text_of(d, "message_id"), text_of(d, "kind"), text_of(d, "detail")});
+  }
+  if (!rows.empty())
+    print_table(std::cout, {"type", "link", "message", "kind", "detail"}, rows, "  ");
+  std::cout << (found.empty() ? "reconciliation: clean\n" : "reconciliation: DISCREPANCIES\n");
+  return found.empty() ? kOk : kServerError;
+}
+
+int run_api_trace(const ApiOptions& api, const TraceOptions& o) {
+  if (o.id.empty()) {
+    std::cerr << "provctl trace: expected a record id\n";
+    return kUsageOrConnection;
+  }
+  const std::string target = "/v1/trace/" + admin::percent_encode(o.id);
+  std::vector<std::pair<ApiOptions, std::string>> asked{{api, ""}};
+  if (!o.national_url.empty() && o.national_url != api.url) {
+    ApiOptions national = api;
+    national.url = o.national_url;
+    asked.push_back({national, ", with the chains its checkpoints brought"});
+  }
+  int status = kOk;
+  bool found_any = false;
+  json all = json::array();
+  for (const auto& [options, whose] : asked) {
+    admin::HttpReply reply;
+    auto body = get_json(options, "trace", target, reply);
+    if (!body) {
+      if (reply.status == 404) {
+        std::cout << fmt::format("{} (at {}): nothing held about this record\n", o.id, options.url);
+        continue;
+      }
+      status = std::max(status, reply.answered() ? kServerError : kUsageOrConnection);
+      report_failure("trace", reply);
+      continue;
+    }
+    found_any = true;
+    if (o.json) {
+      all.push_back(*body);
+    } else {
+      print_trace(*body, whose);
+    }
+  }
+  if (o.json) std::cout << dump(all) << '\n';
+  if (status == kOk && !found_any) return kServerError;
+  return status;
 }
 
 }  // namespace provnet::app

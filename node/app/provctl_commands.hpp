@@ -159,4 +159,29 @@ struct RecordOptions {
 };
 int run_api_record(const ApiOptions& api, const RecordOptions& options);
 
+// Audit (ARCHITECTURE.md "Audit").
+struct AuditVerifyOptions {
+  std::string store_path;  // a node's store, or a copy of it
+  bool json = false;
+};
+// Exit 0 the chain verifies, 1 it does not (the first bad entry is named),
+// 2 the store cannot be read.
+int run_audit_verify(const AuditVerifyOptions& options);
+
+struct AuditApiOptions {
+  bool json = false;
+};
+int run_api_audit_show(const ApiOptions& api, const AuditApiOptions& options);
+int run_api_audit_checkpoint(const ApiOptions& api, const AuditApiOptions& options);
+// Exit 0 clean, 1 discrepancies (listed) or an error, 2 no connection.
+int run_api_audit_reconcile(const ApiOptions& api, const AuditApiOptions& options);
+
+struct TraceOptions {
+  std::string id;
+  std::string national_url;  // also ask the national node (its own API address)
+  bool json = false;
+};
+// "Where is record X, who sent it, did they get it?"
+int run_api_trace(const ApiOptions& api, const TraceOptions& options);
+
 }  // namespace provnet::app

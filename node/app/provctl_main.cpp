@@ -235,6 +235,45 @@ int main(int argc, char** argv) {
   rc->add_option("ID", record.id, "the record id, e.g. 44-2026-000000123")->required();
   rc->add_flag("--json", record.json, "print the node's JSON as it is");
 
+  // Audit: the chain offline, and over the API.
+  auto* audit = app.add_subcommand("audit", "the audit chain: verify, show, checkpoint, reconcile");
+  audit->require_subcommand(1);
+  AuditVerifyOptions audit_verify;
+  auto* av = audit->add_subcommand(
+      "verify",
+      "check a store's hash chain offline (a copy of a live store is fine); exit 0 it verifies, "
+      "1 it does not (the first bad entry is named), 2 the store cannot be read");
+  av->add_option("--store", audit_verify.store_path, "the node's store directory, or a copy")
+      ->required();
+  av->add_flag("--json", audit_verify.json, "one JSON object");
+  AuditApiOptions audit_api;
+  auto* ash = audit->add_subcommand("show", "the node's chain: head, entries, counts" + api_exit);
+  add_api_options(ash);
+  ash->add_flag("--json", audit_api.json, "print the node's JSON as it is");
+  auto* acp = audit->add_subcommand(
+      "checkpoint", "a province sends its signed checkpoint to the national node now" + api_exit);
+  add_api_options(acp);
+  acp->add_flag("--json", audit_api.json, "print the node's JSON as it is");
+  auto* arc = audit->add_subcommand(
+      "reconcile",
+      "at the national node: both ends of every link compared; exit 0 clean, 1 discrepancies, 2 "
+      "no connection");
+  add_api_options(arc);
+  arc->add_flag("--json", audit_api.json, "print the node's JSON as it is");
+
+  TraceOptions trace;
+  auto* tr = app.add_subcommand(
+      "trace",
+      "where is a record, who sent it, did they get it: its versions and every audit entry "
+      "about it and its messages, from this node's view and (--national) the national node's" +
+          api_exit);
+  add_api_options(tr);
+  tr->add_option("RECORD_ID", trace.id, "the record id")->required();
+  tr->add_option("--national", trace.national_url,
+                 "the national node's HTTP API too (env PROVNET_NATIONAL_API)")
+      ->envname("PROVNET_NATIONAL_API");
+  tr->add_flag("--json", trace.json, "print the nodes' JSON (an array) as it is");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -261,6 +300,11 @@ int main(int argc, char** argv) {
     if (rq->parsed()) return run_api_report_quarterly(api, quarterly);
     if (rm->parsed()) return run_api_report_monthly(api, monthly);
     if (rc->parsed()) return run_api_record(api, record);
+    if (av->parsed()) return run_audit_verify(audit_verify);
+    if (ash->parsed()) return run_api_audit_show(api, audit_api);
+    if (acp->parsed()) return run_api_audit_checkpoint(api, audit_api);
+    if (arc->parsed()) return run_api_audit_reconcile(api, audit_api);
+    if (tr->parsed()) return run_api_trace(api, trace);
   } catch (const std::exception& e) {
     std::cerr << "provctl: " << e.what() << '\n';
   }
