@@ -45,9 +45,10 @@ AuditRound run_audit_round(const NetworkLayout& layout, Clock::time_point deadli
     for (auto it = waiting.begin(); it != waiting.end();) {
       AdminReply reply = admin_get(layout.province(*it)->admin, "/v1/audit");
       json s = json::parse(reply.body, nullptr, false);
-      // Acknowledged by the national node, as far as the chain was when asked.
+      // Acknowledged by the national node, as far as the chain was when asked
+      // (the answer's count includes the entry that queued the checkpoint).
       if (reply.status == 200 && s.is_object() &&
-          s.value("acknowledged_by_national", std::int64_t{0}) >= asked_at[*it] &&
+          s.value("acknowledged_by_national", std::int64_t{0}) >= asked_at[*it] - 1 &&
           s.value("checkpoint_state", std::string()) != "awaiting answer") {
         it = waiting.erase(it);
       } else {
