@@ -64,7 +64,9 @@ void NodeDaemon::log(core::LogLevel level, std::string event,
 
 Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config) {
   auto level = parse_log_level(config.log_level).value_or(core::LogLevel::info);
-  auto log = JsonLog::open(config.log_file, level, config.code);
+  auto log =
+      JsonLog::open(LogFileOptions{config.log_file, config.log_max_size_bytes, config.log_keep},
+                    level, config.code);
   if (!log) return log.error();
   std::unique_ptr<NodeDaemon> d(new NodeDaemon(config, std::move(*log)));
 
