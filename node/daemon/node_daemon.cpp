@@ -53,7 +53,8 @@ NodeDaemon::NodeDaemon(const NodeConfig& config, JsonLog log)
       log_(std::move(log)),
       wake_timer_(io_),
       publish_timer_(io_),
-      signals_(io_, SIGTERM, SIGINT) {}
+      signals_(io_, SIGTERM, SIGINT),
+      hangup_(io_, SIGHUP) {}
 
 NodeDaemon::~NodeDaemon() = default;
 
@@ -272,6 +273,7 @@ void NodeDaemon::shutdown(const std::string& why) {
   wake_timer_.cancel();
   publish_timer_.cancel();
   signals_.cancel();
+  hangup_.cancel();
   transport_->stop();
   if (admin_) admin_->stop();
 }
@@ -305,8 +307,9 @@ int NodeDaemon::run() {
   }
   if (!config_.calendar && !config_.national) {
     log(core::LogLevel::warn, "collab.no_calendar",
-        {{"reason", "no holidays-YYYY.csv in collaboration.calendar_dir: pregnancy queries are "
-                    "refused"}});
+        {{"reason",
+          "no holidays-YYYY.csv in collaboration.calendar_dir: pregnancy queries are "
+          "refused"}});
   }
   apply(core_->start(now));
   update_peers();
@@ -323,9 +326,18 @@ int NodeDaemon::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
   });
+  reopen_log_on_sighup();
   io_.run();
   log(core::LogLevel::info, "node.stopped");
   return 0;
+}
+
+void NodeDaemon::reopen_log_on_sighup() {
+  hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    (void)log_.reopen(wall_clock_ms(), "SIGHUP");  // logged either way
+    reopen_log_on_sighup();
+  });
 }
 
 admin::HttpResponse NodeDaemon::handle_http(const admin::HttpRequest& request) {
