@@ -342,7 +342,7 @@ void NodeDaemon::reopen_log_on_sighup() {
 
 admin::HttpResponse NodeDaemon::handle_http(const admin::HttpRequest& request) {
   // One API for the daemon's life: it counts responses for /metrics.
-  if (!api_) api_ = std::make_unique<HttpApi>(*core_, *transport_, config_);
+  if (!api_) api_ = std::make_unique<HttpApi>(*core_, *transport_, config_, log_);
   auto handled = api_->handle(request, wall_clock_ms());
   apply(std::move(handled.effects));
   return handled.response;
