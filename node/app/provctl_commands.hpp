@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "app/log_filter.hpp"
 #include "domain/date.hpp"
 
 namespace provnet::app {
@@ -158,5 +159,17 @@ struct RecordOptions {
   bool json = false;
 };
 int run_api_record(const ApiOptions& api, const RecordOptions& options);
+
+// provctl logs (provctl_logs.cpp): a node's JSON log, filtered. 0 done, 1
+// some lines were not JSON (reported on stderr and skipped), 2 a usage
+// error or a file that cannot be read.
+struct LogsOptions {
+  std::string path;
+  LogFilterOptions filter;
+  std::string format = "json";  // json: the lines as written; text: one compact line each
+  bool current_only = false;    // not the rotated files path.N ... path.1
+  bool follow = false;          // keep printing lines as they are written, through rotations
+};
+int run_logs(const LogsOptions& options);
 
 }  // namespace provnet::app

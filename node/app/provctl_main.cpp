@@ -235,6 +235,33 @@ int main(int argc, char** argv) {
   rc->add_option("ID", record.id, "the record id, e.g. 44-2026-000000123")->required();
   rc->add_flag("--json", record.json, "print the node's JSON as it is");
 
+  LogsOptions logs;
+  auto* lg = app.add_subcommand(
+      "logs",
+      "read a provnode JSON log (its rotated files path.N ... path.1 first), filtered; exit 0 "
+      "done, 1 some lines were not JSON (reported and skipped), 2 usage or unreadable file");
+  lg->add_option("FILE", logs.path, "the log file ([log] file of the node's configuration)")
+      ->required();
+  lg->add_option("--event", logs.filter.events,
+                 "an event name, or a pattern with * (message.*); repeat for any of several")
+      ->allow_extra_args(false);
+  lg->add_option("--peer", logs.filter.peer, "lines about this peer, e.g. 00");
+  lg->add_option("--record", logs.filter.record_id, "lines about this record id");
+  lg->add_option("--message", logs.filter.message_id, "lines about this message id, e.g. 31:17");
+  lg->add_option("--level", logs.filter.min_level,
+                 "this level and above: debug, info, warn, error");
+  lg->add_option("--since", logs.filter.since,
+                 "from this time: 2026-11-23T10:15:02Z, 2026-11-23T10:15 (UTC unless it has an "
+                 "offset, e.g. +08:00), or a date 2026-11-23 (UTC)");
+  lg->add_option("--until", logs.filter.until,
+                 "to the end of this time, in the same forms: a date includes its whole day");
+  lg->add_option("--format", logs.format, "json (the lines as written) or text (compact)")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  lg->add_flag("--current-only", logs.current_only, "only FILE, not its rotated predecessors");
+  lg->add_flag("-f,--follow", logs.follow,
+               "then print lines as they are written, through rotations, until interrupted");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -261,6 +288,7 @@ int main(int argc, char** argv) {
     if (rq->parsed()) return run_api_report_quarterly(api, quarterly);
     if (rm->parsed()) return run_api_report_monthly(api, monthly);
     if (rc->parsed()) return run_api_record(api, record);
+    if (lg->parsed()) return run_logs(logs);
   } catch (const std::exception& e) {
     std::cerr << "provctl: " << e.what() << '\n';
   }
