@@ -112,6 +112,12 @@ struct StatusOptions {
 };
 int run_api_status(const ApiOptions& api, const StatusOptions& options);
 
+// GET /v1/admin/log-level, or PUT it when `level` is given (needs --operator).
+struct LogLevelOptions {
+  std::string level;  // "" = only print it
+};
+int run_api_log_level(const ApiOptions& api, const LogLevelOptions& options);
+
 // POST /v1/<kind> with a file. 0 every item accepted or unchanged, 1 some
 // rejected, 2 the request failed or the file cannot be read.
 struct SubmitOptions {

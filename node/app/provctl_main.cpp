@@ -159,6 +159,14 @@ int main(int argc, char** argv) {
   add_api_options(st);
   st->add_flag("--json", status.json, "print the node's JSON as it is");
 
+  LogLevelOptions log_level;
+  auto* ll = app.add_subcommand("log-level",
+                                "print the node's log level, or change it while the node runs "
+                                "(needs --operator; back to the configuration's on restart)" +
+                                    api_exit);
+  add_api_options(ll);
+  ll->add_option("LEVEL", log_level.level, "the new level: debug, info, warn or error");
+
   SubmitOptions submit;
   auto* su = app.add_subcommand(
       "submit",
@@ -279,6 +287,7 @@ int main(int argc, char** argv) {
     if (cl->parsed()) return run_ca_list(ca_list);
     if (cc->parsed()) return run_ca_crl(ca_crl);
     if (st->parsed()) return run_api_status(api, status);
+    if (ll->parsed()) return run_api_log_level(api, log_level);
     if (su->parsed()) return run_api_submit(api, submit);
     if (ib->parsed()) {
       if (after_option->count() > 0) inbox.after = inbox_after;
