@@ -103,14 +103,12 @@ int run_logs(const LogsOptions& o) {
   }
   if (!o.current_only) {
     const RotatedLogFiles rotated = find_rotated_log_files(o.path);
-    if (!rotated.compressed.empty()) {
+    if (const auto& packed = rotated.compressed; !packed.empty()) {
       std::cerr << fmt::format(
-          "provctl logs: {} compressed, not read ({}{}); to read them: zcat FILE | provctl logs "
-          "/dev/stdin\n",
-          rotated.compressed.size() == 1 ? "1 file"
-                                         : fmt::format("{} files", rotated.compressed.size()),
-          rotated.compressed.front(),
-          rotated.compressed.size() > 1 ? " ... " + rotated.compressed.back() : "");
+          "provctl logs: {} compressed file{} not read ({}{}); read with: zcat FILE | provctl "
+          "logs /dev/stdin\n",
+          packed.size(), packed.size() == 1 ? "" : "s", packed.front(),
+          packed.size() > 1 ? " ... " + packed.back() : "");
     }
     for (const std::string& file : rotated.oldest_first) {
       auto lines = LogFileLines::open(file);

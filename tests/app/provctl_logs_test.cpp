@@ -141,7 +141,7 @@ TEST(ProvctlLogs, ReadsTheRotatedFilesOldestFirstUnlessToldToReadOnlyTheCurrentO
   EXPECT_EQ(all.status, 0) << all.err;
   EXPECT_EQ(all.out, lines({kStarted, kSent, kAcked, kRejected, kLinkDown}));
   // The compressed one is named, not read.
-  EXPECT_NE(all.err.find("1 file compressed, not read (" + f.path + ".3.gz)"), std::string::npos)
+  EXPECT_NE(all.err.find("1 compressed file not read (" + f.path + ".3.gz)"), std::string::npos)
       << all.err;
 
   const LogsRun peer = f.run(f.path + " --peer 00");
