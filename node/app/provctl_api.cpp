@@ -1,6 +1,7 @@
-// provctl commands over a running node's HTTP API: status, submit, inbox,
-// queries, reports, record. The node decides everything; these only send
-// the request, print the answer readably and turn it into an exit status.
+// provctl commands over a running node's HTTP API: status, log-level,
+// submit, inbox, queries, reports, record. The node decides everything;
+// these only send the request, print the answer readably and turn it into
+// an exit status.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -366,6 +367,30 @@ int run_api_status(const ApiOptions& api, const StatusOptions& options) {
   auto body = json_body("status", reply);
   if (!body) return kServerError;
   print_status(*body);
+  return kOk;
+}
+
+int run_api_log_level(const ApiOptions& api, const LogLevelOptions& o) {
+  const std::string_view command = "log-level";
+  auto endpoint = endpoint_of(api, command);
+  if (!endpoint) return kUsageOrConnection;
+  const bool change = !o.level.empty();
+  if (change && !require_operator(api, command)) return kUsageOrConnection;
+  const std::string target = "/v1/admin/log-level";
+  auto reply = change
+                   ? admin::http_request(*endpoint, "PUT", target, dump(json{{"level", o.level}}),
+                                         "application/json", headers_of(api), kGetDeadline)
+                   : admin::http_get(*endpoint, target, headers_of(api), kGetDeadline);
+  if (!success(reply)) return report_failure(command, reply);
+  auto body = json_body(command, reply);
+  if (!body) return kServerError;
+  const std::string level = scalar_text(body->value("level", json()));
+  if (change) {
+    std::cout << fmt::format("log level {} (was {})\n", level,
+                             scalar_text(body->value("previous", json())));
+  } else {
+    std::cout << level << '\n';
+  }
   return kOk;
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "app/log_filter.hpp"
 #include "domain/date.hpp"
 
 namespace provnet::app {
@@ -111,6 +112,12 @@ struct StatusOptions {
 };
 int run_api_status(const ApiOptions& api, const StatusOptions& options);
 
+// GET /v1/admin/log-level, or PUT it when `level` is given (needs --operator).
+struct LogLevelOptions {
+  std::string level;  // "" = only print it
+};
+int run_api_log_level(const ApiOptions& api, const LogLevelOptions& options);
+
 // POST /v1/<kind> with a file. 0 every item accepted or unchanged, 1 some
 // rejected, 2 the request failed or the file cannot be read.
 struct SubmitOptions {
@@ -183,5 +190,16 @@ struct TraceOptions {
 };
 // "Where is record X, who sent it, did they get it?"
 int run_api_trace(const ApiOptions& api, const TraceOptions& options);
+// provctl logs (provctl_logs.cpp): a node's JSON log, filtered. 0 done, 1
+// some lines were not JSON (reported on stderr and skipped), 2 a usage
+// error or a file that cannot be read.
+struct LogsOptions {
+  std::string path;
+  LogFilterOptions filter;
+  std::string format = "json";  // json: the lines as written; text: one compact line each
+  bool current_only = false;    // not the rotated files path.N ... path.1
+  bool follow = false;          // keep printing lines as they are written, through rotations
+};
+int run_logs(const LogsOptions& options);
 
 }  // namespace provnet::app

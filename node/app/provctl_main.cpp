@@ -159,6 +159,14 @@ int main(int argc, char** argv) {
   add_api_options(st);
   st->add_flag("--json", status.json, "print the node's JSON as it is");
 
+  LogLevelOptions log_level;
+  auto* ll = app.add_subcommand("log-level",
+                                "print the node's log level, or change it while the node runs "
+                                "(needs --operator; back to the configuration's on restart)" +
+                                    api_exit);
+  add_api_options(ll);
+  ll->add_option("LEVEL", log_level.level, "the new level: debug, info, warn or error");
+
   SubmitOptions submit;
   auto* su = app.add_subcommand(
       "submit",
@@ -273,6 +281,32 @@ int main(int argc, char** argv) {
                  "the national node's HTTP API too (env PROVNET_NATIONAL_API)")
       ->envname("PROVNET_NATIONAL_API");
   tr->add_flag("--json", trace.json, "print the nodes' JSON (an array) as it is");
+  LogsOptions logs;
+  auto* lg = app.add_subcommand(
+      "logs",
+      "read a provnode JSON log (its rotated files path.N ... path.1 first), filtered; exit 0 "
+      "done, 1 some lines were not JSON (reported and skipped), 2 usage or unreadable file");
+  lg->add_option("FILE", logs.path, "the log file ([log] file of the node's configuration)")
+      ->required();
+  lg->add_option("--event", logs.filter.events,
+                 "an event name, or a pattern with * (message.*); repeat for any of several")
+      ->allow_extra_args(false);
+  lg->add_option("--peer", logs.filter.peer, "lines about this peer, e.g. 00");
+  lg->add_option("--record", logs.filter.record_id, "lines about this record id");
+  lg->add_option("--message", logs.filter.message_id, "lines about this message id, e.g. 31:17");
+  lg->add_option("--level", logs.filter.min_level,
+                 "this level and above: debug, info, warn, error");
+  lg->add_option("--since", logs.filter.since,
+                 "from this time: 2026-11-23T10:15:02Z, 2026-11-23T10:15 (UTC unless it has an "
+                 "offset, e.g. +08:00), or a date 2026-11-23 (UTC)");
+  lg->add_option("--until", logs.filter.until,
+                 "to the end of this time, in the same forms: a date includes its whole day");
+  lg->add_option("--format", logs.format, "json (the lines as written) or text (compact)")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  lg->add_flag("--current-only", logs.current_only, "only FILE, not its rotated predecessors");
+  lg->add_flag("-f,--follow", logs.follow,
+               "then print lines as they are written, through rotations, until interrupted");
 
   try {
     app.parse(argc, argv);
@@ -291,6 +325,7 @@ int main(int argc, char** argv) {
     if (cl->parsed()) return run_ca_list(ca_list);
     if (cc->parsed()) return run_ca_crl(ca_crl);
     if (st->parsed()) return run_api_status(api, status);
+    if (ll->parsed()) return run_api_log_level(api, log_level);
     if (su->parsed()) return run_api_submit(api, submit);
     if (ib->parsed()) {
       if (after_option->count() > 0) inbox.after = inbox_after;
@@ -305,6 +340,7 @@ int main(int argc, char** argv) {
     if (acp->parsed()) return run_api_audit_checkpoint(api, audit_api);
     if (arc->parsed()) return run_api_audit_reconcile(api, audit_api);
     if (tr->parsed()) return run_api_trace(api, trace);
+    if (lg->parsed()) return run_logs(logs);
   } catch (const std::exception& e) {
     std::cerr << "provctl: " << e.what() << '\n';
   }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "daemon/log_level_request.hpp"
 #include "domain/record_interchange.hpp"
 
 namespace provnet::daemon {
@@ -298,6 +299,8 @@ const std::vector<Route>& api_routes() {
                     Route{"GET", "/v1/trace/{id}"}}) {
       r.push_back(a);
     }
+    r.push_back({"GET", "/v1/admin/log-level"});
+    r.push_back({"PUT", "/v1/admin/log-level"});
     return r;
   }();
   return routes;
@@ -364,6 +367,10 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
     }
     if (res == "audit" || res == "trace") {
       if (auto answer = audit_request(request, parts, now_ms)) return done(std::move(*answer));
+    }
+    if (parts.size() == 3 && res == "admin" && parts[2] == "log-level") {
+      if (auto e = only({"GET", "PUT"})) return done(std::move(*e));
+      return done({log_level(request, now_ms), {}});
     }
     if (auto kind = collab_resource(res)) {
       if (parts.size() == 2) {
@@ -551,6 +558,20 @@ admin::HttpResponse HttpApi::get_collab(domain::CollabKind kind, const std::stri
                          id.size() > 60 ? id.substr(0, 60) + "..." : id));
   }
   return json_response(200, ordered_json(core::collab_entry_json(**entry)));
+}
+
+admin::HttpResponse HttpApi::log_level(const admin::HttpRequest& request, std::int64_t now_ms) {
+  const std::string current(core::log_level_text(log_.min_level()));
+  if (request.method == "GET") return json_response(200, ordered_json{{"level", current}});
+  std::string operator_id;
+  if (auto e = require_operator(request, operator_id)) return std::move(*e);
+  auto level = read_log_level_request(request.body);
+  if (auto* problem = std::get_if<domain::RecordProblem>(&level)) {
+    return error_response(400, "log level: " + problem->message, {*problem});
+  }
+  log_.set_min_level(std::get<core::LogLevel>(level), now_ms, {{"operator_id", operator_id}});
+  return json_response(
+      200, ordered_json{{"level", core::log_level_text(log_.min_level())}, {"previous", current}});
 }
 
 admin::HttpResponse HttpApi::record_history(const std::string& id) {

@@ -21,6 +21,7 @@
 
 #include "admin/admin_server.hpp"
 #include "core/node_core.hpp"
+#include "daemon/json_log.hpp"
 #include "daemon/node_config.hpp"
 #include "net/transport.hpp"
 
@@ -41,8 +42,10 @@ const std::vector<Route>& api_routes();
 
 class HttpApi {
  public:
-  HttpApi(core::NodeCore& core, const net::Transport& transport, const NodeConfig& config)
-      : core_(core), transport_(transport), config_(config) {}
+  // `log`: the daemon's, whose level GET/PUT /v1/admin/log-level read and set.
+  HttpApi(core::NodeCore& core, const net::Transport& transport, const NodeConfig& config,
+          JsonLog& log)
+      : core_(core), transport_(transport), config_(config), log_(log) {}
 
   HandledRequest handle(const admin::HttpRequest& request, std::int64_t now_ms);
 
@@ -63,10 +66,12 @@ class HttpApi {
   std::optional<HandledRequest> audit_request(const admin::HttpRequest& request,
                                               const std::vector<std::string>& parts,
                                               std::int64_t now_ms);
+  admin::HttpResponse log_level(const admin::HttpRequest& request, std::int64_t now_ms);
 
   core::NodeCore& core_;
   const net::Transport& transport_;
   const NodeConfig& config_;
+  JsonLog& log_;
   std::map<unsigned, std::uint64_t> responses_;  // by status, for /metrics
 };
 

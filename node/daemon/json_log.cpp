@@ -1,44 +1,17 @@
 #include "daemon/json_log.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 namespace provnet::daemon {
 
-Result<JsonLog> JsonLog::open(const std::string& path, core::LogLevel min_level,
+Result<JsonLog> JsonLog::open(LogFileOptions file, core::LogLevel min_level,
                               domain::ProvinceCode node) {
-  if (path.empty()) return JsonLog(STDERR_FILENO, false, min_level, node);
-  // The log may live in a directory of its own (or in the store's, which
-  // the store creates only later): make it, as the store does for itself.
-  std::error_code ec;
-  const auto directory = std::filesystem::path(path).parent_path();
-  if (!directory.empty()) std::filesystem::create_directories(directory, ec);
-  if (ec) {
-    return Error{Errc::io,
-                 fmt::format("log.file {}: cannot create its directory ({})", path, ec.message())};
-  }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    return Error{Errc::io,
-                 fmt::format("log.file {}: cannot open for appending ({})", path, strerror(errno))};
-  }
-  return JsonLog(fd, true, min_level, node);
-}
-
-JsonLog::JsonLog(JsonLog&& other) noexcept
-    : fd_(other.fd_), owned_(other.owned_), min_level_(other.min_level_), node_(other.node_) {
-  other.owned_ = false;
-}
-
-JsonLog::~JsonLog() {
-  if (owned_) ::close(fd_);
+  auto opened = LogFile::open(std::move(file));
+  if (!opened) return opened.error();
+  return JsonLog(std::move(*opened), min_level, node);
 }
 
 std::string iso_utc(std::int64_t unix_ms) {
@@ -59,6 +32,10 @@ std::optional<core::LogLevel> parse_log_level(std::string_view text) {
 
 void JsonLog::write(const core::LogEvent& event, std::int64_t now_ms) {
   if (!enabled(event.level)) return;
+  write_line(event, now_ms);
+}
+
+void JsonLog::write_line(const core::LogEvent& event, std::int64_t now_ms) {
   nlohmann::ordered_json line;
   line["ts"] = iso_utc(now_ms);
   line["level"] = core::log_level_text(event.level);
@@ -68,17 +45,37 @@ void JsonLog::write(const core::LogEvent& event, std::int64_t now_ms) {
   // Invalid UTF-8 from a peer (a reason text) is replaced, never fatal.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // nowhere left to report it
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  if (auto appended = file_.append(text); !appended) {
+    // Once per failed attempt: the file waits for another max_size bytes
+    // before it tries again.
+    write(
+        core::LogEvent{
+            core::LogLevel::error, "log.rotate_failed", {{"reason", appended.error().message}}},
+        now_ms);
   }
+}
+
+void JsonLog::set_min_level(core::LogLevel level, std::int64_t now_ms, Fields fields) {
+  const core::LogLevel old_level = min_level_;
+  min_level_ = level;
+  Fields all{{"old_level", std::string(core::log_level_text(old_level))},
+             {"new_level", std::string(core::log_level_text(level))}};
+  for (auto& f : fields) all.push_back(std::move(f));
+  write_line(core::LogEvent{core::LogLevel::info, "log.level_changed", std::move(all)}, now_ms);
+}
+
+Result<void> JsonLog::reopen(std::int64_t now_ms, const std::string& why) {
+  auto reopened = file_.reopen();
+  if (!reopened) {
+    write(core::LogEvent{core::LogLevel::error,
+                         "log.reopen_failed",
+                         {{"reason", fmt::format("{}: {}; the log goes on in the file it had open",
+                                                 why, reopened.error().message)}}},
+          now_ms);
+    return reopened;
+  }
+  write(core::LogEvent{core::LogLevel::info, "log.reopened", {{"reason", why}}}, now_ms);
+  return {};
 }
 
 }  // namespace provnet::daemon

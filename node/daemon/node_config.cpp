@@ -50,7 +50,7 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"audit",
      {"hash", "checkpoint_interval_s", "reconcile_interval_s", "unacknowledged_after_s",
       "clock_skew_s"}},
-    {"log", {"level", "file"}},
+    {"log", {"level", "file", "max_size", "keep"}},
 };
 
 class ConfigReader;
@@ -432,6 +432,52 @@ void check_admin_tls_files(ConfigReader& r, const NodeConfig& c) {
   if (!context) r.problem(context.error().message);
 }
 
+// [log] max_size and keep: how the node rotates its own log file.
+void read_log_rotation(ConfigReader& r, const toml::table* log, NodeConfig& c) {
+  if (!log) return;
+  constexpr std::int64_t kMinSize = 4096;       // a few lines: smaller only churns files
+  constexpr std::int64_t kMaxSize = 1ll << 40;  // 1 TiB
+  constexpr std::int64_t kMaxKeep = 1000;
+  if (const toml::node* n = log->get("max_size")) {
+    const std::string expected = fmt::format(
+        "expected a number of bytes, 0 (no rotation by the node) or {} to {} (e.g. "
+        "104857600 for 100 MiB)",
+        kMinSize, kMaxSize);
+    if (!n->is_integer()) {
+      r.problem(fmt::format("log.max_size: found a {}; {}", ConfigReader::type_name(n->type()),
+                            expected));
+    } else if (const std::int64_t v = n->as_integer()->get();
+               v != 0 && (v < kMinSize || v > kMaxSize)) {
+      r.problem(fmt::format("log.max_size: {} is out of range; {}", v, expected));
+    } else {
+      c.log_max_size_bytes = static_cast<std::uint64_t>(v);
+    }
+  }
+  if (const toml::node* n = log->get("keep")) {
+    const std::string expected =
+        fmt::format("expected how many rotated files to keep, 1 to {}", kMaxKeep);
+    if (!n->is_integer()) {
+      r.problem(
+          fmt::format("log.keep: found a {}; {}", ConfigReader::type_name(n->type()), expected));
+    } else if (const std::int64_t v = n->as_integer()->get(); v < 1 || v > kMaxKeep) {
+      r.problem(fmt::format("log.keep: {} is out of range; {}", v, expected));
+    } else {
+      c.log_keep = static_cast<std::uint32_t>(v);
+    }
+  }
+  // Rotation settings without a file would be silently ignored.
+  if (!log->get("file")) {
+    for (const char* key : {"max_size", "keep"}) {
+      if (log->get(key)) {
+        r.problem(fmt::format(
+            "log.{}: the log goes to standard error (no log.file), which the node does not "
+            "rotate; expected log.file too, or no log.{}",
+            key, key));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view signing_algorithm_name(SigningAlgorithm a) {
@@ -668,6 +714,7 @@ ConfigCheck load_node_config(const std::string& file) {
     }
   }
   if (auto f = r.text(log, "log", "file", false)) c.log_file = r.path(*f);
+  read_log_rotation(r, log, c);
 
   if (code) check_identity_files(r, c);
   check_admin_tls_files(r, c);

@@ -122,6 +122,10 @@ struct NodeConfig {
   std::shared_ptr<const domain::HolidayCalendar> calendar;
   std::string log_level = "info";  // debug | info | warn | error
   std::string log_file;            // empty: standard error
+  // log.max_size: the file is rotated before it passes this many bytes (0:
+  // never, e.g. when logrotate does it); log.keep: rotated files kept.
+  std::uint64_t log_max_size_bytes = 100ull << 20;
+  std::uint32_t log_keep = 5;
 };
 
 struct ConfigCheck {

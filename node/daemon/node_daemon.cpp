@@ -54,7 +54,8 @@ NodeDaemon::NodeDaemon(const NodeConfig& config, JsonLog log)
       log_(std::move(log)),
       wake_timer_(io_),
       publish_timer_(io_),
-      signals_(io_, SIGTERM, SIGINT) {}
+      signals_(io_, SIGTERM, SIGINT),
+      hangup_(io_, SIGHUP) {}
 
 NodeDaemon::~NodeDaemon() = default;
 
@@ -65,7 +66,9 @@ void NodeDaemon::log(core::LogLevel level, std::string event,
 
 Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config) {
   auto level = parse_log_level(config.log_level).value_or(core::LogLevel::info);
-  auto log = JsonLog::open(config.log_file, level, config.code);
+  auto log =
+      JsonLog::open(LogFileOptions{config.log_file, config.log_max_size_bytes, config.log_keep},
+                    level, config.code);
   if (!log) return log.error();
   std::unique_ptr<NodeDaemon> d(new NodeDaemon(config, std::move(*log)));
 
@@ -278,6 +281,7 @@ void NodeDaemon::shutdown(const std::string& why) {
   wake_timer_.cancel();
   publish_timer_.cancel();
   signals_.cancel();
+  hangup_.cancel();
   transport_->stop();
   if (admin_) admin_->stop();
 }
@@ -330,14 +334,23 @@ int NodeDaemon::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
   });
+  reopen_log_on_sighup();
   io_.run();
   log(core::LogLevel::info, "node.stopped");
   return 0;
 }
 
+void NodeDaemon::reopen_log_on_sighup() {
+  hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    (void)log_.reopen(wall_clock_ms(), "SIGHUP");  // logged either way
+    reopen_log_on_sighup();
+  });
+}
+
 admin::HttpResponse NodeDaemon::handle_http(const admin::HttpRequest& request) {
   // One API for the daemon's life: it counts responses for /metrics.
-  if (!api_) api_ = std::make_unique<HttpApi>(*core_, *transport_, config_);
+  if (!api_) api_ = std::make_unique<HttpApi>(*core_, *transport_, config_, log_);
   auto handled = api_->handle(request, wall_clock_ms());
   apply(std::move(handled.effects));
   return handled.response;

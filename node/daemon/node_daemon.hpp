@@ -6,7 +6,8 @@
 // log lines written, the next wake-up set. The core commits its LMDB
 // transaction before it returns, so a signal handled between two events
 // always finds the store consistent: SIGTERM/SIGINT stop the listener and
-// the dialers, let each link flush what it is writing, and leave.
+// the dialers, let each link flush what it is writing, and leave. SIGHUP
+// reopens the log file (logrotate's postrotate).
 #pragma once
 
 #include <memory>
@@ -48,6 +49,8 @@ class NodeDaemon {
   // National node: re-reads the directory sources and publishes a new
   // version if they changed; then again after the refresh interval.
   void publish_directory();
+  // SIGHUP: the log file again at its path, for as long as the node runs.
+  void reopen_log_on_sighup();
 
   NodeConfig config_;
   net::asio::io_context io_;  // declared first: destroyed after everything that uses it
@@ -62,6 +65,7 @@ class NodeDaemon {
   net::asio::steady_timer publish_timer_;
   std::optional<std::int64_t> wake_at_ms_;
   net::asio::signal_set signals_;
+  net::asio::signal_set hangup_;
   bool stopping_ = false;
 };
 

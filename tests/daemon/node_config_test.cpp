@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "daemon/node_config.hpp"
 #include "support/temp_dir.hpp"
@@ -89,6 +91,57 @@ file = "node.log"
   ASSERT_TRUE(c.config->peers[0].address);
   EXPECT_EQ(c.config->peers[0].address->port, "7000");
   EXPECT_EQ(c.config->signing_certificate, c.config->tls_certificate);
+}
+
+TEST(NodeConfig, LogRotationHasDefaultsAndTakesMaxSizeAndKeep) {
+  ConfigFixture f;
+  auto defaults = f.load(f.province(31, "[log]\nfile = \"node.log\"\n"));
+  ASSERT_TRUE(defaults.config) << all(defaults);
+  EXPECT_EQ(defaults.config->log_max_size_bytes, 100ull << 20);
+  EXPECT_EQ(defaults.config->log_keep, 5u);
+
+  auto set = f.load(f.province(31, "[log]\nfile = \"node.log\"\nmax_size = 1048576\nkeep = 12\n"));
+  ASSERT_TRUE(set.config) << all(set);
+  EXPECT_EQ(set.config->log_max_size_bytes, 1048576u);
+  EXPECT_EQ(set.config->log_keep, 12u);
+
+  // 0: the node never rotates (logrotate does, and sends SIGHUP).
+  auto off = f.load(f.province(31, "[log]\nfile = \"node.log\"\nmax_size = 0\n"));
+  ASSERT_TRUE(off.config) << all(off);
+  EXPECT_EQ(off.config->log_max_size_bytes, 0u);
+}
+
+TEST(NodeConfig, BadLogRotationValuesNameTheKeyAndWhatWasExpected) {
+  ConfigFixture f;
+  struct Case {
+    std::string lines;
+    std::string key;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"max_size = \"100MiB\"", "log.max_size", "found a string; expected a number of bytes"},
+      {"max_size = -1", "log.max_size", "-1 is out of range; expected a number of bytes, 0"},
+      {"max_size = 100", "log.max_size", "100 is out of range; expected a number of bytes, 0"},
+      {"max_size = 2199023255552", "log.max_size", "out of range"},
+      {"max_size = 1.5", "log.max_size", "found a float"},
+      {"keep = 0", "log.keep", "0 is out of range; expected how many rotated files to keep, 1 to"},
+      {"keep = 5000", "log.keep", "5000 is out of range"},
+      {"keep = \"five\"", "log.keep", "found a string; expected how many rotated files"},
+      {"rotate = 3", "log.rotate", "unknown key"},
+  };
+  for (const Case& k : cases) {
+    auto c = f.load(f.province(31, "[log]\nfile = \"node.log\"\n" + k.lines + "\n"));
+    EXPECT_FALSE(c.config) << k.lines;
+    ASSERT_EQ(c.problems.size(), 1u) << k.lines << ":\n" << all(c);
+    EXPECT_EQ(c.problems[0].rfind(k.key + ": ", 0), 0u) << c.problems[0];
+    EXPECT_TRUE(mentions(c, k.says)) << k.lines << ":\n" << all(c);
+  }
+  // Rotation settings for a log on standard error would do nothing.
+  auto no_file = f.load(f.province(31, "[log]\nmax_size = 1048576\nkeep = 3\n"));
+  EXPECT_FALSE(no_file.config);
+  EXPECT_TRUE(mentions(no_file, "log.max_size: the log goes to standard error", "log.file"))
+      << all(no_file);
+  EXPECT_TRUE(mentions(no_file, "log.keep: the log goes to standard error")) << all(no_file);
 }
 
 TEST(NodeConfig, EveryProblemIsReportedWithItsKey) {

@@ -89,9 +89,12 @@ TEST(OpenApi, DocumentIsOpenApi303Json) {
   EXPECT_TRUE(document.at("info").contains("version"));
   ASSERT_TRUE(document.at("paths").is_object());
   for (const char* schema :
-       {"Problem", "Error", "BatchResult", "InboxPage", "Record", "CheckNotice", "CheckFeedback",
-        "BirthRegistration", "BirthFeedback", "Query", "Answer", "CollabEntry", "RecordHistory",
-        "QueryList", "QuarterlyTables", "QuarterlyReport", "MonthlySummary", "Status"}) {
+       {"Problem",        "Error",       "BatchResult",     "InboxPage",
+        "Record",         "CheckNotice", "CheckFeedback",   "BirthRegistration",
+        "BirthFeedback",  "Query",       "Answer",          "CollabEntry",
+        "RecordHistory",  "QueryList",   "QuarterlyTables", "QuarterlyReport",
+        "MonthlySummary", "Status",      "LogLevel",        "LogLevelChange",
+        "LogLevelChanged"}) {
     EXPECT_TRUE(document.at("components").at("schemas").contains(schema)) << schema;
   }
 }
@@ -255,19 +258,31 @@ TEST(OpenApi, PathParametersAndQueryParametersAreDeclared) {
             json::array({"json", "csv"}));
 }
 
-TEST(OpenApi, EveryPostDocumentsTheOperatorHeader) {
+TEST(OpenApi, EveryPostAndPutDocumentsTheOperatorHeader) {
   const json document = load_document();
   for (const auto& [path, item] : document.at("paths").items()) {
-    if (!item.contains("post")) continue;
-    bool found = false;
-    for (const json& p : item.at("post").value("parameters", json::array())) {
-      const json& parameter = p.contains("$ref") ? *resolve(document, p.at("$ref")) : p;
-      if (parameter.value("in", "") == "header" && parameter.value("name", "") == "X-Operator-Id") {
-        found = parameter.value("required", false);
+    for (const char* method : {"post", "put"}) {
+      if (!item.contains(method)) continue;
+      bool found = false;
+      for (const json& p : item.at(method).value("parameters", json::array())) {
+        const json& parameter = p.contains("$ref") ? *resolve(document, p.at("$ref")) : p;
+        if (parameter.value("in", "") == "header" &&
+            parameter.value("name", "") == "X-Operator-Id") {
+          found = parameter.value("required", false);
+        }
       }
+      EXPECT_TRUE(found) << method << " " << path << " does not require X-Operator-Id";
     }
-    EXPECT_TRUE(found) << "POST " << path << " does not require X-Operator-Id";
   }
+  // The log level's body and answers name the four levels.
+  const json& schemas = document.at("components").at("schemas");
+  for (const char* schema : {"LogLevel", "LogLevelChange"}) {
+    EXPECT_EQ(schemas.at(schema).at("properties").at("level").at("enum"),
+              json::array({"debug", "info", "warn", "error"}))
+        << schema;
+  }
+  EXPECT_TRUE(
+      document.at("paths").at("/v1/admin/log-level").at("put").at("responses").contains("400"));
 }
 
 }  // namespace

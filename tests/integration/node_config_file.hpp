@@ -34,6 +34,9 @@ struct NodeConfigFile {
   std::vector<PeerEntry> peers;
   std::string log_file;
   std::string log_level = "info";
+  // [log] max_size and keep, written when set (the node's defaults otherwise).
+  std::optional<std::uint64_t> log_max_size;
+  std::optional<int> log_keep;
 
   // [delivery]
   int batch_max_records = 50;
@@ -106,6 +109,8 @@ struct NodeConfigFile {
       t += fmt::format("[collaboration]\ncalendar_dir = \"{}\"\n\n", calendar_dir);
     }
     t += fmt::format("[log]\nlevel = \"{}\"\nfile = \"{}\"\n", log_level, log_file);
+    if (log_max_size) t += fmt::format("max_size = {}\n", *log_max_size);
+    if (log_keep) t += fmt::format("keep = {}\n", *log_keep);
     return t;
   }
 
