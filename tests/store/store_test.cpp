@@ -134,6 +134,30 @@ TEST(StoreOpen, RefusesAStoreOfAnotherSchemaVersion) {
   EXPECT_EQ(read_only.error().code, Errc::schema_mismatch);
 }
 
+TEST(StoreOpen, ASchema3StoreIsUpgradedAndItsEvidenceLeavesTheAuditLog) {
+  TempDir dir;
+  auto options = options_for(dir.sub("s"));
+  {
+    auto store = open_or_fail(options);
+    ASSERT_NE(store, nullptr);
+    // As schema 3 left it: the national node's evidence entries in audit_log.
+    put_and_commit(*store, Table::audit_log, keys::audit(1), "evidence one");
+    put_and_commit(*store, Table::audit_log, keys::audit(2), "evidence two");
+    std::string three;
+    keys::append_u32(three, 3);
+    put_and_commit(*store, Table::meta, kSchemaVersionMetaKey, three);
+  }
+  auto store = open_or_fail(options);
+  ASSERT_NE(store, nullptr);
+  {
+    auto txn = take(store->begin_read());
+    EXPECT_EQ(take(schema_version(txn)), kSchemaVersion);
+    EXPECT_EQ(take(txn.count(Table::audit_log)), 0u) << "audit_log holds the chain alone";
+    EXPECT_EQ(take(txn.count(Table::evidence)), 2u);
+  }
+  EXPECT_EQ(get_string(*store, Table::evidence, keys::audit(2)), "evidence two");
+}
+
 TEST(StoreOpen, ADamagedSchemaVersionIsCorrupt) {
   TempDir dir;
   auto options = options_for(dir.sub("s"));
