@@ -16,11 +16,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "admin/admin_server.hpp"
 #include "core/node_core.hpp"
+#include "daemon/early_warnings.hpp"
 #include "daemon/node_config.hpp"
 #include "net/transport.hpp"
 
@@ -41,8 +43,14 @@ const std::vector<Route>& api_routes();
 
 class HttpApi {
  public:
-  HttpApi(core::NodeCore& core, const net::Transport& transport, const NodeConfig& config)
-      : core_(core), transport_(transport), config_(config) {}
+  // `early_warnings` measures certificates, store and disk now, for
+  // /v1/status and /metrics (the daemon's clock, not the API's).
+  HttpApi(core::NodeCore& core, const net::Transport& transport, const NodeConfig& config,
+          std::function<EarlyWarningReport()> early_warnings = nullptr)
+      : core_(core),
+        transport_(transport),
+        config_(config),
+        early_warnings_(std::move(early_warnings)) {}
 
   HandledRequest handle(const admin::HttpRequest& request, std::int64_t now_ms);
 
@@ -53,6 +61,7 @@ class HttpApi {
   admin::HttpResponse get_collab(domain::CollabKind kind, const std::string& id);
   admin::HttpResponse record_history(const std::string& id);
   admin::HttpResponse status(std::int64_t now_ms);
+  nlohmann::ordered_json overdue_queries();
   admin::HttpResponse metrics();
   admin::HttpResponse inbox(const std::string& query);
   admin::HttpResponse queries(const std::string& query);
@@ -63,6 +72,7 @@ class HttpApi {
   core::NodeCore& core_;
   const net::Transport& transport_;
   const NodeConfig& config_;
+  std::function<EarlyWarningReport()> early_warnings_;
   std::map<unsigned, std::uint64_t> responses_;  // by status, for /metrics
 };
 
