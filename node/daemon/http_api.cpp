@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "daemon/status_page.hpp"
 #include "domain/record_interchange.hpp"
 
 namespace provnet::daemon {
@@ -277,6 +278,8 @@ const std::vector<Route>& api_routes() {
         {"GET", "/healthz"},
         {"GET", "/v1/health"},
         {"GET", "/metrics"},
+        {"GET", "/status"},
+        {"GET", "/"},
         {"GET", "/v1/status"},
         {"POST", "/v1/records"},
         {"GET", "/v1/records/{id}"},
@@ -328,6 +331,12 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
   if (path == "/metrics") {
     if (auto e = only({"GET"})) return done(std::move(*e));
     return done({metrics(), {}});
+  }
+  if (path == "/status" || path == "/") {
+    if (auto e = only({"GET"})) return done(std::move(*e));
+    return done({admin::HttpResponse{200, std::string(kStatusPageContentType),
+                                     std::string(status_page_html())},
+                 {}});
   }
   if (parts.size() >= 2 && parts[0] == "v1") {
     const std::string& res = parts[1];
