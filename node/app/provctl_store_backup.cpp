@@ -87,6 +87,21 @@ Result<StoreSummary> summarize(store::Store& s) {
   return out;
 }
 
+// Moves the restored store's inbox numbering kInboxSeqGapAfterRestore on;
+// returns the seq the next arrival gets.
+Result<std::uint64_t> skip_inbox_numbering(store::Store& restored) {
+  auto txn = restored.begin_write();
+  if (!txn) return txn.error();
+  auto last = store::meta_get_u64(*txn, store::kInboxSeqMetaKey);
+  if (!last) return last.error();
+  const std::uint64_t skipped_to = last->value_or(0) + kInboxSeqGapAfterRestore;
+  if (auto put = store::meta_put_u64(*txn, store::kInboxSeqMetaKey, skipped_to); !put) {
+    return put.error();
+  }
+  if (auto committed = txn->commit(); !committed) return committed.error();
+  return skipped_to + 1;
+}
+
 std::string node_text(const StoreSummary& s) {
   return s.node ? std::string(domain::province_code_text(*s.node)) : "(none)";
 }
@@ -221,24 +236,20 @@ int run_store_restore(const RestoreOptions& o) {
   restored_options.path = o.store_path;
   restored_options.map_size_bytes = before->map_size_bytes;
   auto restored = store::Store::open(restored_options);
-  if (!restored) return fail("restore", restored.error().message);
-  std::uint64_t next_inbox_seq = 0;
-  {
-    auto txn = (*restored)->begin_write();
-    if (!txn) return fail("restore", txn.error().message);
-    auto last = store::meta_get_u64(*txn, store::kInboxSeqMetaKey);
-    if (!last) return fail("restore", last.error().message);
-    const std::uint64_t skipped_to = last->value_or(0) + kInboxSeqGapAfterRestore;
-    if (auto put = store::meta_put_u64(*txn, store::kInboxSeqMetaKey, skipped_to); !put) {
-      return fail("restore", put.error().message);
+  Result<std::uint64_t> next_inbox_seq =
+      restored ? skip_inbox_numbering(**restored) : Result<std::uint64_t>(restored.error());
+  Result<StoreSummary> after =
+      next_inbox_seq ? summarize(**restored) : Result<StoreSummary>(next_inbox_seq.error());
+  if (!after) {
+    // Half a restore must not pass for a whole one: NEW_DIR is left empty,
+    // so the command can simply run again.
+    if (restored) restored->reset();
+    std::error_code ignored;
+    for (const char* file : {"data.mdb", "lock.mdb"}) {
+      std::filesystem::remove(std::filesystem::path(o.store_path) / file, ignored);
     }
-    if (auto committed = txn->commit(); !committed) {
-      return fail("restore", committed.error().message);
-    }
-    next_inbox_seq = skipped_to + 1;
+    return fail("restore", after.error().message + " (the copy was removed again)");
   }
-  auto after = summarize(**restored);
-  if (!after) return fail("restore", after.error().message);
   std::cout << fmt::format("restored node {}'s store from {} into {}:\n", node_text(*after), o.from,
                            o.store_path);
   print_summary(*after);
@@ -248,7 +259,7 @@ int run_store_restore(const RestoreOptions& o) {
       "what the node accepted or received after the backup was taken is not in this store: "
       "the provincial system submits again what it submitted since, and senders are asked for "
       "what arrived since (README, \"Backup and restore\")\n",
-      next_inbox_seq);
+      *next_inbox_seq);
   return 0;
 }
 
