@@ -43,6 +43,21 @@ struct ShowOptions {
 };
 int run_store_show(const ShowOptions& options);
 
+// provctl store backup / restore (provctl_store_backup.cpp): 0 done, 1
+// refused or failed (the reason on stderr).
+struct BackupOptions {
+  std::string store_path;  // the node's store; it may be running
+  std::string out;         // a new or empty directory
+};
+int run_store_backup(const BackupOptions& options);
+
+struct RestoreOptions {
+  std::string from;        // a backup
+  std::string store_path;  // a new or empty directory: the node's store from now on
+  std::string node;        // "" or the node the backup must belong to
+};
+int run_store_restore(const RestoreOptions& options);
+
 // provctl ca: the national CA in a directory (provctl_ca.cpp). Each returns
 // 0 on success, 1 when the operation failed, 2 for an unusable option value.
 struct CaInitOptions {

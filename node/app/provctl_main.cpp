@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   v->add_flag("--json", validate.json, "one JSON object per invalid record");
   v->add_option("--today", validate.today, "the reporting date YYYYMMDD (default: today)");
 
-  auto* store = app.add_subcommand("store", "work on a node's store offline");
+  auto* store = app.add_subcommand(
+      "store", "work on a node's store: offline, except backup (which works while provnode runs)");
   store->require_subcommand(1);
   IngestOptions ingest;
   auto* in = store->add_subcommand(
@@ -48,6 +49,24 @@ int main(int argc, char** argv) {
       store->add_subcommand("show", "print what a store holds (ids and codes, no personal data)");
   sh->add_option("--store", show.store_path, "the store directory")->required();
   sh->add_option("--records", show.records, "how many records to list")->capture_default_str();
+  BackupOptions backup;
+  auto* sb = store->add_subcommand(
+      "backup",
+      "copy a store consistently, also while provnode runs on it, and print what the copy "
+      "holds; exit 0 done, 1 failed");
+  sb->add_option("--store", backup.store_path, "the node's store directory")->required();
+  sb->add_option("--out", backup.out, "a new or empty directory for the copy")->required();
+  RestoreOptions restore;
+  auto* sr = store->add_subcommand(
+      "restore",
+      "copy a backup into a new store directory for provnode to run on, after checking it "
+      "(schema, node), and print what it restored; exit 0 done, 1 refused or failed");
+  sr->add_option("--from", restore.from, "the backup directory (provctl store backup --out)")
+      ->required();
+  sr->add_option("--store", restore.store_path,
+                 "a new or empty directory: the node's store.path from now on")
+      ->required();
+  sr->add_option("--node", restore.node, "refuse unless the backup is this node's store");
 
   auto* ca_cmd = app.add_subcommand(
       "ca",
@@ -318,6 +337,8 @@ int main(int argc, char** argv) {
     if (v->parsed()) return run_validate(validate);
     if (in->parsed()) return run_store_ingest(ingest);
     if (sh->parsed()) return run_store_show(show);
+    if (sb->parsed()) return run_store_backup(backup);
+    if (sr->parsed()) return run_store_restore(restore);
     if (ci->parsed()) return run_ca_init(ca_init);
     if (cs->parsed()) return run_ca_issue(ca_issue);
     if (cq->parsed()) return run_ca_request(ca_request);

@@ -93,7 +93,7 @@ std::string_view as_view(capnp::Data::Reader data) {
 
 // Records an arrival for the provincial system to download.
 Result<std::uint64_t> inbox_append(store::WriteTxn& txn, const InboxEntry& entry) {
-  auto seq = next_counter(txn, "next_inbox_seq");
+  auto seq = next_counter(txn, store::kInboxSeqMetaKey);
   if (!seq) return seq.error();
   std::string value;
   value.push_back(static_cast<char>(entry.author));

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "daemon/log_level_request.hpp"
+#include "daemon/status_page.hpp"
 #include "domain/record_interchange.hpp"
 
 namespace provnet::daemon {
@@ -280,6 +281,8 @@ const std::vector<Route>& api_routes() {
         {"GET", "/healthz"},
         {"GET", "/v1/health"},
         {"GET", "/metrics"},
+        {"GET", "/status"},
+        {"GET", "/"},
         {"GET", "/v1/status"},
         {"POST", "/v1/records"},
         {"GET", "/v1/records/{id}"},
@@ -338,6 +341,12 @@ HandledRequest HttpApi::handle(const admin::HttpRequest& request, std::int64_t n
   if (path == "/metrics") {
     if (auto e = only({"GET"})) return done(std::move(*e));
     return done({metrics(), {}});
+  }
+  if (path == "/status" || path == "/") {
+    if (auto e = only({"GET"})) return done(std::move(*e));
+    return done({admin::HttpResponse{200, std::string(kStatusPageContentType),
+                                     std::string(status_page_html())},
+                 {}});
   }
   if (parts.size() >= 2 && parts[0] == "v1") {
     const std::string& res = parts[1];
@@ -644,7 +653,15 @@ admin::HttpResponse HttpApi::status(std::int64_t now_ms) {
                        {"issued_at_ms", directory->issued_at_ms},
                        {"valid_until_ms", directory->valid_until_ms},
                        {"nodes", directory->content.nodes.size()},
-                       {"revocations", directory->content.revocations.size()}};
+                       {"revocations", directory->content.revocations.size()},
+                       {"age_s", (now_ms - directory->issued_at_ms) / 1000}};
+  }
+  // The early warnings, measured now: certificates, store map and disk.
+  ordered_json warnings, operations;
+  if (early_warnings_) {
+    const EarlyWarningReport early = early_warnings_();
+    warnings = warnings_json(early);
+    operations = operations_json(early);
   }
   return json_response(200, ordered_json{{"node", code_text(config_.code)},
                                          {"role", config_.national ? "national" : "province"},
@@ -653,7 +670,32 @@ admin::HttpResponse HttpApi::status(std::int64_t now_ms) {
                                          {"links", std::move(links)},
                                          {"pending", std::move(pending)},
                                          {"counts", std::move(counts)},
-                                         {"directory", std::move(dir)}});
+                                         {"directory", std::move(dir)},
+                                         {"overdue_queries", overdue_queries()},
+                                         {"warnings", std::move(warnings)},
+                                         {"operations", std::move(operations)}});
+}
+
+ordered_json HttpApi::overdue_queries() {
+  // The unanswered queries past their due date, on either side: how many,
+  // and the first few by due date; null when the store cannot be read.
+  constexpr std::size_t kFirstOverdue = 5;
+  ordered_json overdue;
+  for (auto [role, label] : {std::pair{store::QueryRole::answering, "answering"},
+                             std::pair{store::QueryRole::asking, "asking"}}) {
+    auto listed = core_.queries(role, "overdue", SIZE_MAX);
+    if (!listed) return nullptr;
+    ordered_json first = ordered_json::array();
+    for (std::size_t i = 0; i < listed->size() && i < kFirstOverdue; ++i) {
+      const core::CollabEntry& e = (*listed)[i];
+      first.push_back(ordered_json{{"query_id", e.item.id},
+                                   {"due_date", e.item.due_date},
+                                   {"asking", e.item.residence_province},
+                                   {"answering", e.item.hukou_province}});
+    }
+    overdue[label] = ordered_json{{"count", listed->size()}, {"first", std::move(first)}};
+  }
+  return overdue;
 }
 
 admin::HttpResponse HttpApi::metrics() {
@@ -737,6 +779,7 @@ admin::HttpResponse HttpApi::metrics() {
     out += fmt::format("provnet_link_connected{{node=\"{}\",peer=\"{}\"}} {}\n", node, code_text(p),
                        transport_.connected(p) ? 1 : 0);
   }
+  if (early_warnings_) out += warnings_metrics(early_warnings_(), node);
   metric("provnet_http_responses_total", "counter", "API responses by status.");
   for (const auto& [status, n] : responses_) {
     out += fmt::format("provnet_http_responses_total{{node=\"{}\",status=\"{}\"}} {}\n", node,

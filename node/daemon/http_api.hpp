@@ -16,11 +16,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "admin/admin_server.hpp"
 #include "core/node_core.hpp"
+#include "daemon/early_warnings.hpp"
 #include "daemon/json_log.hpp"
 #include "daemon/node_config.hpp"
 #include "net/transport.hpp"
@@ -43,9 +45,15 @@ const std::vector<Route>& api_routes();
 class HttpApi {
  public:
   // `log`: the daemon's, whose level GET/PUT /v1/admin/log-level read and set.
+  // `early_warnings` measures certificates, store and disk now, for
+  // /v1/status and /metrics (the daemon's clock, not the API's).
   HttpApi(core::NodeCore& core, const net::Transport& transport, const NodeConfig& config,
-          JsonLog& log)
-      : core_(core), transport_(transport), config_(config), log_(log) {}
+          JsonLog& log, std::function<EarlyWarningReport()> early_warnings = nullptr)
+      : core_(core),
+        transport_(transport),
+        config_(config),
+        log_(log),
+        early_warnings_(std::move(early_warnings)) {}
 
   HandledRequest handle(const admin::HttpRequest& request, std::int64_t now_ms);
 
@@ -56,6 +64,7 @@ class HttpApi {
   admin::HttpResponse get_collab(domain::CollabKind kind, const std::string& id);
   admin::HttpResponse record_history(const std::string& id);
   admin::HttpResponse status(std::int64_t now_ms);
+  nlohmann::ordered_json overdue_queries();
   admin::HttpResponse metrics();
   admin::HttpResponse inbox(const std::string& query);
   admin::HttpResponse queries(const std::string& query);
@@ -72,6 +81,7 @@ class HttpApi {
   const net::Transport& transport_;
   const NodeConfig& config_;
   JsonLog& log_;
+  std::function<EarlyWarningReport()> early_warnings_;
   std::map<unsigned, std::uint64_t> responses_;  // by status, for /metrics
 };
 

@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 const std::map<std::string, std::set<std::string>> kKnownKeys = {
     {"",
      {"node", "store", "listen", "admin", "tls", "signing", "peers", "delivery", "directory",
-      "collaboration", "audit", "log"}},
+      "collaboration", "audit", "log", "ops"}},
     {"node", {"code", "role"}},
     {"store", {"path", "map_size_mib"}},
     {"listen", {"address"}},
@@ -51,6 +51,9 @@ const std::map<std::string, std::set<std::string>> kKnownKeys = {
      {"hash", "checkpoint_interval_s", "reconcile_interval_s", "unacknowledged_after_s",
       "clock_skew_s"}},
     {"log", {"level", "file", "max_size", "keep"}},
+    {"ops",
+     {"certificate_warning_days", "store_warning_percent", "disk_warning_free_percent",
+      "disk_warning_free_mib", "check_interval_s"}},
 };
 
 class ConfigReader;
@@ -703,6 +706,17 @@ ConfigCheck load_node_config(const std::string& file) {
                     c.traversal_limit_words, c.traversal_limit_words * 8, c.max_frame_bytes,
                     c.max_frame_bytes / 8));
   }
+
+  const toml::table* ops = r.section("ops", false);
+  r.integer(ops, "ops", "certificate_warning_days", c.ops.certificate_warning_days, 1, 3650);
+  r.integer(ops, "ops", "store_warning_percent", c.ops.store_warning_percent, 1, 99);
+  r.integer(ops, "ops", "disk_warning_free_percent", c.ops.disk_warning_free_percent, 0, 99);
+  std::uint64_t disk_free_mib = c.ops.disk_warning_free_bytes >> 20;
+  r.integer(ops, "ops", "disk_warning_free_mib", disk_free_mib, 0, std::int64_t{1} << 30);
+  c.ops.disk_warning_free_bytes = disk_free_mib << 20;
+  std::int64_t check_s = c.ops.check_interval_ms / 1000;
+  r.integer(ops, "ops", "check_interval_s", check_s, 1, 86'400);
+  c.ops.check_interval_ms = check_s * 1000;
 
   const toml::table* log = r.section("log", false);
   if (auto level = r.text(log, "log", "level", false)) {

@@ -57,6 +57,21 @@ struct PeerConfig {
 
 enum class SigningAlgorithm { ecdsa_p256_sha256, sm2_sm3 };
 
+// [ops]: when the daemon warns ahead of trouble (daemon/early_warnings.hpp).
+struct OpsConfig {
+  // A certificate the node runs with (tls, signing, admin, the CAs) that
+  // expires within this many days.
+  std::int64_t certificate_warning_days = 30;
+  // The LMDB map more than this full.
+  std::uint32_t store_warning_percent = 80;
+  // The store's file system with less than this share, or these bytes, free
+  // (0 turns either rule off).
+  std::uint32_t disk_warning_free_percent = 10;
+  std::uint64_t disk_warning_free_bytes = 1ull << 30;
+  // How often the checks run after the one at start.
+  std::int64_t check_interval_ms = 3'600'000;
+};
+
 struct NodeConfig {
   std::string source_path;  // the file read
 
@@ -115,6 +130,7 @@ struct NodeConfig {
   std::int64_t reconcile_interval_ms = 60'000;
   std::int64_t unacknowledged_after_ms = 900'000;
   std::int64_t clock_skew_ms = 60'000;
+  OpsConfig ops;
 
   // log
   // collaboration.calendar_dir (default: the configuration file's

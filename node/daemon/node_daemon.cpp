@@ -42,11 +42,14 @@ std::int64_t clock_offset_ms() {
   return offset;
 }
 
-std::int64_t wall_clock_ms() {
+std::int64_t real_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
-             .count() +
-         clock_offset_ms();
+      .count();
+}
+
+std::int64_t wall_clock_ms() {
+  return real_clock_ms() + clock_offset_ms();
 }
 
 NodeDaemon::NodeDaemon(const NodeConfig& config, JsonLog log)
@@ -54,6 +57,7 @@ NodeDaemon::NodeDaemon(const NodeConfig& config, JsonLog log)
       log_(std::move(log)),
       wake_timer_(io_),
       publish_timer_(io_),
+      early_warnings_timer_(io_),
       signals_(io_, SIGTERM, SIGINT),
       hangup_(io_, SIGHUP) {}
 
@@ -79,6 +83,7 @@ Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config)
   if (!opened) return opened.error();
   d->store_ = std::move(*opened);
   if (auto claimed = store::claim_store(*d->store_, config.code); !claimed) return claimed.error();
+  d->early_warnings_ = std::make_unique<EarlyWarnings>(config, *d->store_);
 
   auto tls = net::make_tls_context(
       net::TlsFiles{config.tls_certificate, config.tls_private_key, config.tls_ca});
@@ -256,6 +261,19 @@ void NodeDaemon::publish_directory() {
   });
 }
 
+void NodeDaemon::check_early_warnings() {
+  if (stopping_) return;
+  const EarlyWarningReport report = early_warnings_->check(real_clock_ms());
+  // Logged at every check, not once: a warning an operator missed comes
+  // back until the cause is fixed.
+  for (const core::LogEvent& e : warning_events(report)) log_.write(e, wall_clock_ms());
+  early_warnings_timer_.expires_after(
+      std::chrono::milliseconds(early_warnings_->check_interval_ms()));
+  early_warnings_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) check_early_warnings();
+  });
+}
+
 void NodeDaemon::schedule_wake(std::int64_t at_ms) {
   if (stopping_) return;
   if (wake_at_ms_ && *wake_at_ms_ <= at_ms) return;
@@ -280,6 +298,7 @@ void NodeDaemon::shutdown(const std::string& why) {
   log(core::LogLevel::info, "node.stopping", {{"reason", why}});
   wake_timer_.cancel();
   publish_timer_.cancel();
+  early_warnings_timer_.cancel();
   signals_.cancel();
   hangup_.cancel();
   transport_->stop();
@@ -319,6 +338,7 @@ int NodeDaemon::run() {
           "no holidays-YYYY.csv in collaboration.calendar_dir: pregnancy queries are "
           "refused"}});
   }
+  check_early_warnings();
   apply(core_->start(now));
   update_peers();
   if (config_.publish) {
@@ -350,7 +370,10 @@ void NodeDaemon::reopen_log_on_sighup() {
 
 admin::HttpResponse NodeDaemon::handle_http(const admin::HttpRequest& request) {
   // One API for the daemon's life: it counts responses for /metrics.
-  if (!api_) api_ = std::make_unique<HttpApi>(*core_, *transport_, config_, log_);
+  if (!api_) {
+    api_ = std::make_unique<HttpApi>(*core_, *transport_, config_, log_,
+                                     [this] { return early_warnings_->check(real_clock_ms()); });
+  }
   auto handled = api_->handle(request, wall_clock_ms());
   apply(std::move(handled.effects));
   return handled.response;

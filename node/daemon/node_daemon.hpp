@@ -15,6 +15,7 @@
 #include "admin/admin_server.hpp"
 #include "common/result.hpp"
 #include "core/node_core.hpp"
+#include "daemon/early_warnings.hpp"
 #include "daemon/http_api.hpp"
 #include "daemon/json_log.hpp"
 #include "daemon/node_config.hpp"
@@ -51,6 +52,9 @@ class NodeDaemon {
   void publish_directory();
   // SIGHUP: the log file again at its path, for as long as the node runs.
   void reopen_log_on_sighup();
+  // Certificates, store map and disk (daemon/early_warnings.hpp): logs what
+  // is not ok, then again after ops.check_interval_s.
+  void check_early_warnings();
 
   NodeConfig config_;
   net::asio::io_context io_;  // declared first: destroyed after everything that uses it
@@ -59,10 +63,12 @@ class NodeDaemon {
   std::unique_ptr<net::ssl::context> tls_;
   std::unique_ptr<core::NodeCore> core_;
   std::unique_ptr<HttpApi> api_;
+  std::unique_ptr<EarlyWarnings> early_warnings_;
   std::unique_ptr<net::Transport> transport_;
   std::unique_ptr<admin::AdminServer> admin_;
   net::asio::steady_timer wake_timer_;
   net::asio::steady_timer publish_timer_;
+  net::asio::steady_timer early_warnings_timer_;
   std::optional<std::int64_t> wake_at_ms_;
   net::asio::signal_set signals_;
   net::asio::signal_set hangup_;
@@ -70,6 +76,9 @@ class NodeDaemon {
 };
 
 // Unix time in ms from the system clock: the one place provnode reads it.
+// It follows PROVNET_CLOCK_OFFSET_DAYS (the node's calendar); real_clock_ms()
+// does not (certificates expire by the real clock).
 std::int64_t wall_clock_ms();
+std::int64_t real_clock_ms();
 
 }  // namespace provnet::daemon

@@ -22,6 +22,7 @@ inline constexpr int corrupted = -30796;
 inline constexpr int version_mismatch = -30794;
 inline constexpr int invalid = -30793;
 inline constexpr int map_full = -30792;
+inline constexpr int map_resized = -30785;
 inline constexpr int bad_valsize = -30781;
 }  // namespace lmdb_code
 

@@ -30,6 +30,7 @@ static_assert(detail::lmdb_code::version_mismatch == MDB_VERSION_MISMATCH);
 static_assert(detail::lmdb_code::invalid == MDB_INVALID);
 static_assert(detail::lmdb_code::map_full == MDB_MAP_FULL);
 static_assert(detail::lmdb_code::bad_valsize == MDB_BAD_VALSIZE);
+static_assert(detail::lmdb_code::map_resized == MDB_MAP_RESIZED);
 
 namespace {
 
@@ -161,6 +162,15 @@ Error error_from_code(int code, std::string_view path, std::string_view action,
                    fmt::format("store {} is damaged or is not an LMDB store (while {}): {}; "
                                "restore it from a backup, or move it aside to start empty",
                                path, action, what)};
+    case MDB_MAP_RESIZED:
+      // Only a read-only view beside a running node sees this: the node was
+      // restarted with a larger store.map_size_mib and its data grew past
+      // the size this view mapped.
+      return Error{Errc::io,
+                   fmt::format("store {} grew past the map size it had when it was opened here "
+                               "(its node now runs with a larger store.map_size_mib; while {}); "
+                               "run the command again",
+                               path, action)};
     case MDB_BAD_VALSIZE:
       // A caller bug, not an I/O failure: say so, so nobody checks the disk.
       return Error{Errc::invalid_input,
@@ -435,7 +445,12 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
   // requires mdb_env_close then too).
   store->env_ = env;
   rc = mdb_env_set_maxdbs(env, kMaxDbs);
-  if (rc == 0) rc = mdb_env_set_mapsize(env, options.map_size_bytes);
+  // A read-only open maps the store at the size its writer set (LMDB reads
+  // it from the file when none is given here). A size of our own would be
+  // wrong in two ways beside a running node: stats() would report it as the
+  // store's, and once the node's data grew past it, every read transaction
+  // would fail with MDB_MAP_RESIZED (a backup of a busy large store).
+  if (rc == 0 && !options.read_only) rc = mdb_env_set_mapsize(env, options.map_size_bytes);
   if (rc != 0) {
     return store_error(rc, path, "configuring the LMDB environment", options.map_size_bytes);
   }

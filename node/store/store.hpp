@@ -57,8 +57,12 @@ inline constexpr std::uint32_t kSchemaVersion = 4;
 inline constexpr std::uint32_t kOldestUpgradableSchemaVersion = 2;
 
 struct StoreOptions {
-  std::string path;                           // a directory; created if absent
-  std::uint64_t map_size_bytes = 1ull << 30;  // LMDB map size (store.map_size)
+  std::string path;  // a directory; created if absent
+  // LMDB map size (store.map_size_mib). A read-only open ignores it and maps
+  // the store at the size its writer set.
+  std::uint64_t map_size_bytes = 1ull << 30;
+  // Read-only opens may run beside the node that writes the store (another
+  // process): they take a reader slot and see committed transactions only.
   bool read_only = false;
   // false: commits are not fsynced (MDB_NOSYNC). Only for simulators and
   // benchmarks that model crashes themselves; a daemon always runs durable.

@@ -30,6 +30,9 @@ Result<std::optional<std::string>> get_copy(const ReadTxn& txn, Table t, std::st
 inline constexpr std::string_view kSchemaVersionMetaKey = "schema_version";
 // The counter the core uses to number the messages it authors.
 inline constexpr std::string_view kNextMessageIdMetaKey = "next_message_id";
+// The last seq given to an inbox arrival: the provincial system's download
+// cursor counts on it never going back (provctl store restore moves it on).
+inline constexpr std::string_view kInboxSeqMetaKey = "next_inbox_seq";
 
 Result<std::optional<std::uint64_t>> meta_get_u64(const ReadTxn& txn, std::string_view name);
 Result<void> meta_put_u64(WriteTxn& txn, std::string_view name, std::uint64_t value);

@@ -9,6 +9,8 @@
 
 #include "app/run_command.hpp"
 #include "domain/record_interchange.hpp"
+#include "store/store.hpp"
+#include "store/tables.hpp"
 #include "support/temp_dir.hpp"
 #include "synth/population.hpp"
 
@@ -113,6 +115,109 @@ TEST(ProvctlStore, MissingOrCorruptStoreIsAClearError) {
   auto corrupt = run_command(bin("provnode") + " --check-store " + dir.sub("bad") + " 2>&1");
   EXPECT_EQ(corrupt.status, 1);  // a problem found (2 is for usage errors)
   EXPECT_NE(corrupt.out.find(dir.sub("bad")), std::string::npos) << corrupt.out;
+}
+
+// What `provctl store restore` prints for a label ("record versions: 12").
+std::uint64_t summary_number(const std::string& out, const std::string& label) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(label + R"(: (\d+))"))) return UINT64_MAX;
+  return std::stoull(m[1]);
+}
+
+TEST(ProvctlStore, BackupAndRestoreCopyAStoreAndSayWhatItHolds) {
+  testing::TempDir dir("backup");
+  const std::string store = dir.sub("s");
+  auto ingested =
+      run_command(bin("provctl") + " store ingest --store " + store +
+                  " --node 44 --map-size-mib 32 " + write_batch(dir, "a.ndjson", 60, 0.0, 44));
+  ASSERT_EQ(ingested.status, 0) << ingested.out;
+
+  auto backup =
+      run_command(bin("provctl") + " store backup --store " + store + " --out " + dir.sub("b"));
+  ASSERT_EQ(backup.status, 0) << backup.out;
+  EXPECT_NE(backup.out.find("node: 44"), std::string::npos) << backup.out;
+  EXPECT_EQ(summary_number(backup.out, "schema"), store::kSchemaVersion) << backup.out;
+  EXPECT_EQ(summary_number(backup.out, "record versions"), 60u) << backup.out;
+  EXPECT_EQ(summary_number(backup.out, "staged"), 60u) << backup.out;
+  // The map size is the store's, not a default of the read-only open.
+  EXPECT_NE(backup.out.find("of a 32 MiB map"), std::string::npos) << backup.out;
+  auto again = run_command(bin("provctl") + " store backup --store " + store + " --out " +
+                           dir.sub("b") + " 2>&1");
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.out.find("not empty"), std::string::npos) << again.out;
+
+  auto restored = run_command(bin("provctl") + " store restore --from " + dir.sub("b") +
+                              " --store " + dir.sub("r") + " --node 44");
+  ASSERT_EQ(restored.status, 0) << restored.out;
+  EXPECT_EQ(summary_number(restored.out, "record versions"), 60u) << restored.out;
+  EXPECT_NE(restored.out.find("outbox depth: 0"), std::string::npos) << restored.out;
+  auto show_original = run_command(bin("provctl") + " store show --store " + store);
+  auto show_restored = run_command(bin("provctl") + " store show --store " + dir.sub("r"));
+  ASSERT_EQ(show_restored.status, 0) << show_restored.out;
+  // The same tables, entries and records (meta has one more: the inbox
+  // counter the restore moved on, below).
+  const std::string from = "\n  records ";
+  EXPECT_EQ(show_original.out.substr(show_original.out.find(from)),
+            show_restored.out.substr(show_restored.out.find(from)));
+
+  // New inbox arrivals are numbered far past what the node had numbered.
+  store::StoreOptions options;
+  options.path = dir.sub("r");
+  options.read_only = true;
+  auto opened = store::Store::open(options);
+  ASSERT_TRUE(opened) << opened.error().message;
+  auto txn = (*opened)->begin_read();
+  ASSERT_TRUE(txn);
+  auto inbox_seq = store::meta_get_u64(*txn, store::kInboxSeqMetaKey);
+  ASSERT_TRUE(inbox_seq);
+  EXPECT_EQ(inbox_seq->value_or(0), 1ull << 32);
+}
+
+TEST(ProvctlStore, RestoreRefusesWhatIsNotABackupOfThatNodeAndAnyTargetThatHoldsSomething) {
+  testing::TempDir dir("restore-refused");
+  const std::string store = dir.sub("s");
+  ASSERT_EQ(run_command(bin("provctl") + " store ingest --store " + store + " --node 44 " +
+                        write_batch(dir, "a.ndjson", 5, 0.0, 44))
+                .status,
+            0);
+  auto restore = [&](const std::string& from, const std::string& to, const std::string& extra) {
+    return run_command(bin("provctl") + " store restore --from " + from + " --store " + to + " " +
+                       extra + " 2>&1");
+  };
+
+  std::filesystem::create_directories(dir.sub("full"));
+  std::ofstream(dir.sub("full/notes.txt")) << "keep me";
+  auto full = restore(store, dir.sub("full"), "");
+  EXPECT_EQ(full.status, 1);
+  EXPECT_NE(full.out.find("not empty"), std::string::npos) << full.out;
+
+  auto other_node = restore(store, dir.sub("t1"), "--node 31");
+  EXPECT_EQ(other_node.status, 1);
+  EXPECT_NE(other_node.out.find("node 44's store, not node 31's"), std::string::npos)
+      << other_node.out;
+
+  std::filesystem::create_directories(dir.sub("garbage"));
+  std::ofstream(dir.sub("garbage/data.mdb")) << std::string(8192, 'x');
+  auto garbage = restore(dir.sub("garbage"), dir.sub("t2"), "");
+  EXPECT_EQ(garbage.status, 1);
+  EXPECT_NE(garbage.out.find("is not a usable backup"), std::string::npos) << garbage.out;
+
+  {  // A store no node ever ran on.
+    store::StoreOptions options;
+    options.path = dir.sub("unclaimed");
+    ASSERT_TRUE(store::Store::open(options));
+  }
+  auto unclaimed = restore(dir.sub("unclaimed"), dir.sub("t3"), "");
+  EXPECT_EQ(unclaimed.status, 1);
+  EXPECT_NE(unclaimed.out.find("store of no node"), std::string::npos) << unclaimed.out;
+
+  // Nothing refused left anything behind.
+  for (const char* target : {"t1", "t2", "t3"}) {
+    EXPECT_TRUE(!std::filesystem::exists(dir.sub(target)) ||
+                std::filesystem::is_empty(dir.sub(target)))
+        << target;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir.sub("full/notes.txt")));
 }
 
 }  // namespace

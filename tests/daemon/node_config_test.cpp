@@ -144,6 +144,62 @@ TEST(NodeConfig, BadLogRotationValuesNameTheKeyAndWhatWasExpected) {
   EXPECT_TRUE(mentions(no_file, "log.keep: the log goes to standard error")) << all(no_file);
 }
 
+TEST(NodeConfig, OpsGivesTheWarningThresholdsWithDefaults) {
+  ConfigFixture f;
+  auto defaults = f.load(f.province(31));
+  ASSERT_TRUE(defaults.config) << all(defaults);
+  const daemon::OpsConfig& d = defaults.config->ops;
+  EXPECT_EQ(d.certificate_warning_days, 30);
+  EXPECT_EQ(d.store_warning_percent, 80u);
+  EXPECT_EQ(d.disk_warning_free_percent, 10u);
+  EXPECT_EQ(d.disk_warning_free_bytes, 1ull << 30);
+  EXPECT_EQ(d.check_interval_ms, 3'600'000);
+
+  auto c = f.load(f.province(31, R"([ops]
+certificate_warning_days = 60
+store_warning_percent = 90
+disk_warning_free_percent = 0
+disk_warning_free_mib = 4096
+check_interval_s = 600
+)"));
+  ASSERT_TRUE(c.config) << all(c);
+  EXPECT_EQ(c.config->ops.certificate_warning_days, 60);
+  EXPECT_EQ(c.config->ops.store_warning_percent, 90u);
+  EXPECT_EQ(c.config->ops.disk_warning_free_percent, 0u);
+  EXPECT_EQ(c.config->ops.disk_warning_free_bytes, 4096ull << 20);
+  EXPECT_EQ(c.config->ops.check_interval_ms, 600'000);
+}
+
+TEST(NodeConfig, OpsValuesOutOfRangeOrOfTheWrongTypeAreReportedWithTheirKeys) {
+  ConfigFixture f;
+  auto c = f.load(f.province(31, R"([ops]
+certificate_warning_days = 0
+store_warning_percent = 120
+disk_warning_free_percent = 12.5
+disk_warning_free_mib = "1 GiB"
+check_interval_s = 0
+warn_me = true
+)"));
+  EXPECT_FALSE(c.config);
+  EXPECT_TRUE(mentions(c, "ops.certificate_warning_days: 0 is out of range; expected 1 to 3650"))
+      << all(c);
+  EXPECT_TRUE(mentions(c, "ops.store_warning_percent: 120 is out of range; expected 1 to 99"))
+      << all(c);
+  EXPECT_TRUE(mentions(c, "ops.disk_warning_free_percent: expected an integer from 0 to 99",
+                       "found a float"))
+      << all(c);
+  EXPECT_TRUE(mentions(c, "ops.disk_warning_free_mib: expected an integer", "found a string"))
+      << all(c);
+  EXPECT_TRUE(mentions(c, "ops.check_interval_s: 0 is out of range; expected 1 to 86400"))
+      << all(c);
+  EXPECT_TRUE(mentions(c, "ops.warn_me: unknown key", "check_interval_s")) << all(c);
+  EXPECT_EQ(c.problems.size(), 6u) << all(c);
+
+  auto not_a_table = f.load("ops = 80\n" + f.province(31));
+  EXPECT_TRUE(mentions(not_a_table, "ops: expected a table [ops], found a integer"))
+      << all(not_a_table);
+}
+
 TEST(NodeConfig, EveryProblemIsReportedWithItsKey) {
   ConfigFixture f;
   auto c = f.load(R"([node]

@@ -1187,7 +1187,7 @@ TEST(Api, EveryInvalidInputGetsItsDocumentedErrorAndTheNodeStaysUp) {
        "foo");
   // Unknown paths.
   bare("unknown path", 31, kGet, "/v1/nothing", 404);
-  bare("root", 31, kGet, "/", 404);
+  bare("POST to the status page at the root", 31, kPost, "/", 405);
   bare("/v1 alone", 31, kGet, "/v1", 404);
   bare("/v2/status", 31, kGet, "/v2/status", 404);
   bare("status with a trailing segment", 31, kGet, "/v1/status/links", 404);

@@ -22,6 +22,7 @@ struct PeerEntry {
 struct NodeConfigFile {
   int code = 0;
   std::string store_path;
+  int map_size_mib = 256;
   std::optional<std::uint16_t> listen_port;
   std::uint16_t admin_port = 0;
   std::string certificate;
@@ -61,13 +62,17 @@ struct NodeConfigFile {
   // configuration file, where the tests put none.
   std::string calendar_dir;
 
+  // Written at the end as it is: tables this struct has no fields for
+  // ("[ops]\nstore_warning_percent = 1\n").
+  std::string extra_toml;
+
   std::string code_text() const { return fmt::format("{:02}", code); }
 
   std::string toml() const {
     std::string t;
     t += fmt::format("[node]\ncode = \"{}\"\nrole = \"{}\"\n\n", code_text(),
                      code == 0 ? "national" : "province");
-    t += fmt::format("[store]\npath = \"{}\"\nmap_size_mib = 256\n\n", store_path);
+    t += fmt::format("[store]\npath = \"{}\"\nmap_size_mib = {}\n\n", store_path, map_size_mib);
     if (listen_port) t += fmt::format("[listen]\naddress = \"127.0.0.1:{}\"\n\n", *listen_port);
     t += fmt::format("[admin]\naddress = \"127.0.0.1:{}\"\n\n", admin_port);
     t += fmt::format("[tls]\ncertificate = \"{}\"\nprivate_key = \"{}\"\nca = \"{}\"\n\n",
@@ -111,6 +116,7 @@ struct NodeConfigFile {
     t += fmt::format("[log]\nlevel = \"{}\"\nfile = \"{}\"\n", log_level, log_file);
     if (log_max_size) t += fmt::format("max_size = {}\n", *log_max_size);
     if (log_keep) t += fmt::format("keep = {}\n", *log_keep);
+    if (!extra_toml.empty()) t += "\n" + extra_toml;
     return t;
   }
 

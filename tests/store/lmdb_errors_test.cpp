@@ -69,6 +69,14 @@ TEST(LmdbErrors, DamageIsCorrupt) {
   }
 }
 
+TEST(LmdbErrors, AMapResizedByTheWriterSaysToRunAgain) {
+  Error e = map(lmdb_code::map_resized);
+  EXPECT_EQ(e.code, Errc::io);
+  EXPECT_TRUE(mentions(e, std::string(kPath))) << e.message;
+  EXPECT_TRUE(mentions(e, "store.map_size_mib")) << e.message;
+  EXPECT_TRUE(mentions(e, "run the command again")) << e.message;
+}
+
 TEST(LmdbErrors, ABadKeySizeIsTheCallersMistake) {
   EXPECT_EQ(map(lmdb_code::bad_valsize).code, Errc::invalid_input);
 }

@@ -189,6 +189,30 @@ TEST(StoreOpen, ReadOnlyOpenReadsButRefusesWrites) {
   EXPECT_NE(w.error().message.find(options.path), std::string::npos) << w.error().message;
 }
 
+// A read-only view (provctl store show/backup beside a running node) maps
+// the store at the size its node set, whatever size it asks for: its report
+// is the node's, and the node's data can never grow past its map.
+TEST(StoreOpen, ReadOnlyOpenTakesTheMapSizeItsWriterSet) {
+  TempDir dir;
+  auto options = options_for(dir.sub("s"));
+  options.map_size_bytes = 8ull << 20;
+  {
+    auto store = open_or_fail(options);
+    ASSERT_NE(store, nullptr);
+    put_and_commit(*store, Table::pending_queries, "q", "v");
+  }
+  for (std::uint64_t asked : {1ull << 20, 1ull << 30}) {
+    auto read_only = options;
+    read_only.read_only = true;
+    read_only.map_size_bytes = asked;
+    auto store = open_or_fail(read_only);
+    ASSERT_NE(store, nullptr);
+    auto stats = take(store->stats());
+    EXPECT_EQ(stats.map_size_bytes, 8ull << 20) << "asked for " << asked;
+    EXPECT_EQ(get_string(*store, Table::pending_queries, "q"), "v");
+  }
+}
+
 TEST(StoreOpen, ReadOnlyOpenOfAMissingStoreSaysSoAndCreatesNothing) {
   TempDir dir;
   auto options = options_for(dir.sub("never-created"));
