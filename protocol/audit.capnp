@@ -61,7 +61,8 @@ struct AuditEntry {
   messageId @7 :UInt64;
   destination @8 :UInt8;     # where the message is going in the end
   kind @9 :Text;             # body kind ("migrantBatch"...) or "record"
-  envelopeHash @10 :Data;    # SHA-256 of the envelope bytes (queued, received, refused)
+  envelopeHash @10 :Data;    # SHA-256 of the envelope's signing input (queued, received, refused):
+                             # its signed content, the same after the author signs it again
   items @11 :List(AuditItem);
   detail @12 :Text;          # change kind, or why a message was refused/rejected
   operatorId @13 :Text;      # who made a change (changed)

@@ -58,6 +58,13 @@ struct Rejection {
   # ...): a rejection forwarded by a relay reaches an author that no longer
   # holds the message, and item ids are unique only within a kind.
   kind @5 :Text;
+  # Record versions a relay withheld although nothing was wrong with them:
+  # the author's certificate was revoked after the relay had accepted the
+  # message, so its signature cannot be passed on. The author sends these
+  # same versions again, signed with its current certificate (by id and
+  # version: the author no longer holds the message). Receivers that
+  # already hold a later version keep it waiting for them.
+  resendItems @6 :List(ItemRejection);
 }
 
 enum HashAlgorithm {

@@ -130,7 +130,10 @@ AuditFacts message_facts(wire::AuditEvent event, domain::ProvinceCode peer,
   f.message_id = env.getMessageId();
   f.destination = env.getDestination();
   f.kind = std::string(body_kind_name(env.getBody().which()));
-  if (!envelope_bytes.empty()) f.envelope_hash = sha256(envelope_bytes);
+  // The digest of the signed content: both ends of an exchange log the
+  // same one, also when the author signed the message again with a new
+  // certificate while it waited.
+  if (!envelope_bytes.empty()) f.envelope_hash = sha256(signing_input(env));
   if (env.getBody().isMigrantBatch()) {
     for (auto v : env.getBody().getMigrantBatch().getVersions()) {
       f.items.emplace_back(v.getRecord().getRecordId().cStr(), v.getVersion());

@@ -44,7 +44,7 @@ struct AuditFacts {
   std::uint64_t message_id = 0;
   domain::ProvinceCode destination = 0;
   std::string kind;
-  std::string envelope_hash;  // raw SHA-256 of the envelope, or empty
+  std::string envelope_hash;  // raw SHA-256 of the envelope's signed content, or empty
   std::vector<std::pair<std::string, std::uint32_t>> items;  // (id, version)
   std::string detail;
   std::string operator_id;

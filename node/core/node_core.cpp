@@ -63,12 +63,20 @@ Result<std::uint64_t> next_message_id(store::WriteTxn& txn, std::int64_t now_ms)
   return value;
 }
 
-// What the receiver remembers of a message it applied: a digest of its bytes
-// (to tell a retry from a different message reusing the id) and its reply.
-std::string dedup_value(std::string_view message_bytes, std::string_view reply) {
-  std::string out = sha256(message_bytes);
+// What the receiver remembers of a message it applied: a digest of its
+// signed content (to tell a retry from a different message reusing the id;
+// the same message signed again after its author got a new certificate is
+// a retry) and its reply. Stores written before kept a digest of the whole
+// envelope; a retry matches either.
+std::string dedup_value(wire::Envelope::Reader env, std::string_view reply) {
+  std::string out = sha256(signing_input(env));
   out.append(reply);
   return out;
+}
+
+bool same_message(std::string_view remembered_digest, wire::Envelope::Reader env,
+                  std::string_view bytes) {
+  return remembered_digest == sha256(signing_input(env)) || remembered_digest == sha256(bytes);
 }
 
 std::string rejected_marker(std::string_view record_id) {
@@ -620,7 +628,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
   if (!seen) return log_store_failure(fx, "receive", seen.error(), now_ms);
   if (*seen) {
     std::string_view remembered = **seen;
-    if (remembered.substr(0, 32) != sha256(bytes)) {
+    if (!same_message(remembered.substr(0, 32), env, bytes)) {
       // Same (author, id), different content: the author reused an id (its
       // store restored from an old backup?). Acknowledging would make it
       // drop a message we never applied; stay silent so it keeps it, and
@@ -632,7 +640,23 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       return;
     }
     // A retry: the sender did not get our reply. Send the same reply again.
-    fx.sends.push_back(SendEnvelope{link_peer, std::string(remembered.substr(32))});
+    std::string reply(remembered.substr(32));
+    // Signed again if this node has had a new certificate since: a reply
+    // signed by a revoked one would be refused.
+    if (auto resigned = resealed(reply)) reply = std::move(*resigned);
+    // The reply is addressed to the link the message first came on.
+    auto first = DecodedEnvelope::decode(reply, config_.limits);
+    if (first && first->root().getDestination() != link_peer) {
+      // Relayed after it came directly (its author fell back to the
+      // national node while our reply was on its way): this link's end of
+      // the exchange is logged too, or reconciliation would miss it here.
+      auto audited = audit_message(*txn, wire::AuditEvent::RECEIVED, link_peer, env, bytes, now_ms,
+                                   "a duplicate of a message already applied");
+      if (!audited) return log_store_failure(fx, "receive", audited.error(), now_ms);
+      if (auto committed = txn->commit(); !committed)
+        return log_store_failure(fx, "receive", committed.error(), now_ms);
+    }
+    fx.sends.push_back(SendEnvelope{link_peer, std::move(reply)});
     fx.log(LogLevel::info, "message.duplicate",
            {{"message_id", ref}, {"peer", code_text(link_peer)}, {"kind", std::string(kind)}});
     return;
@@ -832,7 +856,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
   auto sealed = seal(reply.builder());
   if (!sealed) return log_store_failure(fx, "sign reply", sealed.error(), now_ms);
   std::string reply_bytes = std::move(*sealed);
-  auto recorded = store::dedup_record(*txn, author, message_id, dedup_value(bytes, reply_bytes));
+  auto recorded = store::dedup_record(*txn, author, message_id, dedup_value(env, reply_bytes));
   if (!recorded) return log_store_failure(fx, "receive", recorded.error(), now_ms);
   auto committed = txn->commit();
   if (!committed) return log_store_failure(fx, "receive", committed.error(), now_ms);
@@ -1086,6 +1110,24 @@ Result<void> NodeCore::note_rejected_records(store::WriteTxn& txn, ProvinceCode 
     auto marked = store::meta_put_u64(txn, rejected_marker(n.record_id), n.version);
     if (!marked) return marked.error();
   }
+  // Versions a relay withheld (resendItems) go out again as they were, to
+  // the province each concerns, in a new message signed with the current
+  // certificate.
+  for (auto item : rejection.getResendItems()) {
+    const std::string record_id = item.getItemId().cStr();
+    auto stored = store::record_version_bytes(txn, record_id, item.getVersion());
+    if (!stored) return stored.error();
+    if (!*stored) continue;  // not a version this node holds: nothing to send
+    auto version = Decoded<wire::RecordVersion>::decode(**stored, config_.limits);
+    if (!version) return version.error();
+    auto concerned = domain::concerned_province_of(record_from_wire(version->root().getRecord()));
+    if (!concerned || version->root().getAuthorNode() != config_.self) continue;
+    auto seq = next_staged_seq(txn);
+    if (!seq) return seq.error();
+    auto staged = store::staged_append(txn, *concerned, *seq, record_id, item.getVersion());
+    if (!staged) return staged.error();
+    staged_since_.emplace(*concerned, now_ms - config_.batch_linger_ms);
+  }
   // Versions the rejecter did not apply although nothing was wrong with
   // them go out again in a new message.
   if (batch) {
@@ -1117,7 +1159,8 @@ std::int64_t NodeCore::backoff_ms(const Link& l, std::uint32_t attempts) {
 void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
   Link& l = link(peer);
   if (!l.up || l.in_flight.size() >= config_.max_in_flight_per_link) return;
-  std::vector<std::uint64_t> withheld;
+  std::vector<std::pair<std::uint64_t, std::string>> withheld;  // outbox seq, envelope
+  bool resign = false;
   {
     auto txn = store_.begin_read();
     if (!txn) return log_store_failure(fx, "send", txn.error(), now_ms);
@@ -1135,12 +1178,20 @@ void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
         continue;
       }
       auto env = decoded->root();
+      if (env.getAuthor() == config_.self && config_.signer &&
+          as_view(env.getSignerCertificate()) != config_.signer->certificate_der()) {
+        // Signed with an earlier certificate of this node (revoked, or
+        // replaced): signed again below before anything more is sent.
+        resign = true;
+        break;
+      }
       // A relayed message is checked again before it leaves: its author's
       // certificate may have been revoked while it waited here. It is not
-      // passed on, and the author (cut off) learns nothing from it.
+      // passed on; the author is told what to send again once it has a new
+      // certificate (withhold_relayed).
       if (env.getAuthor() != config_.self && config_.verifier) {
         if (auto verified = verify_signature(env, now_ms); !verified) {
-          withheld.push_back(e.seq);
+          withheld.emplace_back(e.seq, e.bytes);
           l.scan_from_seq = e.seq + 1;
           fx.log(LogLevel::error, "message.withheld",
                  {{"message_id", message_ref(env.getAuthor(), env.getMessageId())},
@@ -1160,16 +1211,118 @@ void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
       fx.wake_at(f.next_retry_ms);
     }
   }
+  if (resign) {
+    if (auto done = resign_outbox(peer, now_ms); !done)
+      return log_store_failure(fx, "re-sign", done.error(), now_ms);
+    fx.log(LogLevel::info, "outbox.resigned",
+           {{"peer", code_text(peer)},
+            {"reason", "signed with an earlier certificate of this node; signed again"}});
+    return pump(peer, now_ms, fx);
+  }
   if (withheld.empty()) return;
   auto txn = store_.begin_write();
   if (!txn) return log_store_failure(fx, "withhold", txn.error(), now_ms);
-  for (std::uint64_t seq : withheld) {
+  for (const auto& [seq, bytes] : withheld) {
     auto removed = store::outbox_remove(*txn, peer, seq);
     if (!removed) return log_store_failure(fx, "withhold", removed.error(), now_ms);
+    auto told = withhold_relayed(*txn, peer, bytes, now_ms, fx);
+    if (!told) return log_store_failure(fx, "withhold", told.error(), now_ms);
   }
   auto committed = txn->commit();
   if (!committed) return log_store_failure(fx, "withhold", committed.error(), now_ms);
   pump(peer, now_ms, fx);  // the room they left
+}
+
+std::optional<std::string> NodeCore::resealed(std::string_view bytes) {
+  if (!config_.signer) return std::nullopt;
+  auto decoded = DecodedEnvelope::decode(bytes, config_.limits);
+  if (!decoded) return std::nullopt;
+  auto env = decoded->root();
+  if (env.getAuthor() != config_.self ||
+      as_view(env.getSignerCertificate()) == config_.signer->certificate_der())
+    return std::nullopt;
+  capnp::MallocMessageBuilder builder;
+  builder.setRoot(env);
+  auto sealed = seal(builder);
+  if (!sealed) return std::nullopt;
+  return std::move(*sealed);
+}
+
+Result<void> NodeCore::resign_outbox(ProvinceCode peer, std::int64_t now_ms) {
+  auto txn = store_.begin_write();
+  if (!txn) return txn.error();
+  auto entries = store::outbox_scan(*txn, peer, 0, SIZE_MAX, SIZE_MAX);
+  if (!entries) return entries.error();
+  for (const store::OutboxEntry& e : *entries) {
+    auto again = resealed(e.bytes);
+    if (!again) continue;
+    auto put = txn->put(store::Table::outbox, store::keys::outbox(peer, e.seq), *again);
+    if (!put) return put.error();
+    // The same content: its audit digest does not change; the entry says
+    // it was signed again.
+    auto decoded = DecodedEnvelope::decode(*again, config_.limits);
+    if (!decoded) return decoded.error();
+    auto audited = audit_message(*txn, wire::AuditEvent::QUEUED, peer, decoded->root(), *again,
+                                 now_ms, "signed again with the node's current certificate");
+    if (!audited) return audited.error();
+  }
+  return txn->commit();
+}
+
+Result<void> NodeCore::withhold_relayed(store::WriteTxn& txn, ProvinceCode peer,
+                                        std::string_view bytes, std::int64_t now_ms, Effects& fx) {
+  auto decoded = DecodedEnvelope::decode(bytes, config_.limits);
+  if (!decoded) return Error{Errc::corrupt, "a withheld message does not decode"};
+  auto env = decoded->root();
+  const ProvinceCode author = env.getAuthor();
+  // This node logged queueing it for `peer`; it will never be sent.
+  auto withdrawn = audit_message(txn, wire::AuditEvent::WITHDRAWN, peer, env, {}, now_ms,
+                                 "withheld: its author's certificate was revoked");
+  if (!withdrawn) return withdrawn.error();
+  // The author hears, through a durable message, what it must send again:
+  // a rejection signed by this node, forwarded as a destination's would be.
+  // Record versions go out again as they were (resendItems), so receivers
+  // holding a later version get the one it follows; collaboration items
+  // come back as refused, for the provincial system to send again.
+  static constexpr std::string_view kReason =
+      "withheld by the national node: the author's certificate was revoked after this node "
+      "accepted the message; send it again signed with the current certificate";
+  auto inner_id = next_message_id(txn, now_ms);
+  if (!inner_id) return inner_id.error();
+  OutgoingEnvelope inner(config_.self, author, *inner_id, now_ms);
+  auto rej = inner.body().initRejection();
+  rej.setAuthor(author);
+  rej.setMessageId(env.getMessageId());
+  rej.setReason(std::string(kReason));
+  rej.setKind(std::string(body_kind_name(env.getBody().which())));
+  if (env.getBody().isMigrantBatch()) {
+    auto versions = env.getBody().getMigrantBatch().getVersions();
+    auto resend = rej.initResendItems(versions.size());
+    for (std::uint32_t i = 0; i < versions.size(); ++i) {
+      resend[i].setIndex(i);
+      resend[i].setItemId(versions[i].getRecord().getRecordId());
+      resend[i].setVersion(versions[i].getVersion());
+    }
+  } else if (collab_kind_of(env.getBody().which())) {
+    std::vector<domain::CollabItem> sent =
+        collab_items_from_body(env.getBody(), author, env.getDestination());
+    auto items = rej.initItems(sent.size());
+    for (std::uint32_t i = 0; i < sent.size(); ++i) {
+      items[i].setIndex(i);
+      items[i].setItemId(sent[i].id);
+      auto errors = items[i].initErrors(1);
+      errors[0].setField("signature");
+      errors[0].setExpected("a signature by a certificate that is not revoked");
+      errors[0].setMessage(std::string(kReason));
+    }
+  }
+  auto inner_bytes = seal(inner.builder());
+  if (!inner_bytes) return inner_bytes.error();
+  auto outer_id = next_message_id(txn, now_ms);
+  if (!outer_id) return outer_id.error();
+  OutgoingEnvelope forward(config_.self, author, *outer_id, now_ms);
+  forward.body().initForwardedReplies(1).set(0, as_data(*inner_bytes));
+  return queue_authored(txn, next_hop(author), forward.builder(), fx);
 }
 
 void NodeCore::pump_all(std::int64_t now_ms, Effects& fx) {

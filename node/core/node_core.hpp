@@ -385,6 +385,17 @@ class NodeCore {
   // Sends what the outbox holds for `peer`, up to the in-flight bound.
   void pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx);
   void pump_all(std::int64_t now_ms, Effects& fx);
+  // National: a relayed message whose author's certificate was revoked
+  // while it waited here is not sent on `peer`; the author is told what to
+  // send again.
+  // `bytes` signed again with this node's current certificate, when this
+  // node wrote it with an earlier one (nullopt: nothing to do).
+  std::optional<std::string> resealed(std::string_view bytes);
+  // Signs again every message waiting on `peer` that an earlier
+  // certificate of this node signed.
+  Result<void> resign_outbox(ProvinceCode peer, std::int64_t now_ms);
+  Result<void> withhold_relayed(store::WriteTxn& txn, ProvinceCode peer, std::string_view bytes,
+                                std::int64_t now_ms, Effects& fx);
   // The wait before resending on `l`: exponential in the attempts from
   // max(retry_initial_ms, 4 x the link's smoothed reply time, the link's
   // retry floor), capped at retry_max_ms, jittered.
