@@ -247,7 +247,15 @@ class World {
   void final_checks();
 
   std::string stamp() const;
-  void trace(const std::string& line) { trace_.add(fmt::format("{} {}", stamp(), line)); }
+  void trace(const std::string& line) { add_trace(fmt::format("{} {}", stamp(), line)); }
+  // The stores' directory carries the process id: it is kept out of the trace
+  // so that the same seed gives the same hash in any process.
+  void add_trace(std::string line) {
+    const std::string dir = dir_.string();
+    for (auto at = line.find(dir); at != std::string::npos; at = line.find(dir, at))
+      line.replace(at, dir.size(), "<stores>");
+    trace_.add(line);
+  }
   std::string envelope_summary(std::string_view bytes) const;
 
   const SimOptions& o_;
@@ -595,7 +603,7 @@ void World::apply(ProvinceCode p, core::Effects&& fx) {
     std::string line =
         fmt::format("  log {} {} {}", code_text(p), core::log_level_text(l.level), l.event);
     for (const auto& [k, v] : l.fields) line += fmt::format(" {}={}", k, v);
-    trace_.add(line);
+    add_trace(std::move(line));
     if (l.event.starts_with("security.")) ++fig_.security_refusals;
     if (l.event == "query.overdue") ++fig_.queries_overdue;
     if (l.event == "store.failed") ++fig_.store_full_errors;
