@@ -1,6 +1,8 @@
 // provbench-link: the throughput and latency of one province-to-province
 // link (44 -> 51, direct peers, no national hop), what limits it, and how
-// close it comes to what TLS and LMDB alone can do on this machine.
+// close it comes to what TLS and LMDB alone can do on this machine. With
+// --path national, the sorting path instead: 44 -> 00 -> 51, the national
+// node relaying every message (durable at both hops, three threads).
 //
 // Both nodes run in this process, each on its own thread with its own
 // io_context, as two provnode daemons would (bench/link_endpoint.hpp): real
@@ -41,6 +43,7 @@
 #include "bench/raw_tls_throughput.hpp"
 #include "bench/receiver_work_profile.hpp"
 #include "bench/scratch_directory.hpp"
+#include "domain/record_interchange.hpp"
 #include "net/tls_context.hpp"
 
 namespace provnet::bench {
@@ -48,6 +51,7 @@ namespace {
 
 constexpr domain::ProvinceCode kSender = 44;
 constexpr domain::ProvinceCode kReceiver = 51;
+constexpr domain::ProvinceCode kNational = domain::kNationalCode;
 constexpr std::chrono::seconds kLinkUpTimeout{15};
 constexpr int kProfileRepetitions = 20;
 
@@ -71,6 +75,8 @@ struct LinkBenchOptions {
   std::uint64_t seed = 1;
   std::string directory;
   std::string json_path;
+  std::string path = "direct";  // or "national": 44 -> 00 -> 51
+  std::string records_ndjson;   // write the throughput phase's records here
   std::uint64_t timeout_s = 300;
   bool verbose = false;
 };
@@ -83,25 +89,35 @@ void progress(const std::string& line) {
   std::cerr << "provbench-link: " << line << std::endl;
 }
 
-// The two endpoints of one batch size's run; stopped together so that
-// neither redials the other while the first one shuts down.
+// The endpoints of one batch size's run (and the national node between
+// them on the sorting path); stopped together so that none redials another
+// while the first one shuts down.
 struct LinkPair {
   std::unique_ptr<LinkEndpoint> sender;
   std::unique_ptr<LinkEndpoint> receiver;
+  std::unique_ptr<LinkEndpoint> relay;
+  MessageTimeline relay_timeline;  // the relay's own: ids repeat end to end
+  std::uint16_t relay_port = 0;
   ~LinkPair() {
     if (receiver) receiver->stop_link();
     if (sender) sender->stop_link();
+    if (relay) relay->stop_link();
     receiver.reset();
     sender.reset();
+    relay.reset();
   }
 };
 
+bool national_path(const LinkBenchOptions& o) {
+  return o.path == "national";
+}
+
 LinkEndpointConfig endpoint_config(const LinkBenchOptions& o, const LinkCertificates& certificates,
                                    const std::filesystem::path& dir, domain::ProvinceCode self,
-                                   domain::ProvinceCode peer, std::uint32_t batch) {
+                                   std::vector<domain::ProvinceCode> peers, std::uint32_t batch) {
   LinkEndpointConfig c;
   c.self = self;
-  c.peer = peer;
+  c.peers = std::move(peers);
   c.store_path = (dir / fmt::format("store-{}", domain::province_code_text(self))).string();
   c.certificates = certificates.files_of(self);
   c.records_per_message = batch;
@@ -144,11 +160,19 @@ Result<ThroughputFigures> measure_throughput(const LinkBenchOptions& o, LinkPair
                             static_cast<double>(preload.sign.calls);
   }
 
-  auto port = sender.start_link();
-  if (!port) return port.error();
-  if (!*port) return Error{Errc::io, "the sender does not listen"};
-  LinkEndpointConfig rc = endpoint_config(o, certificates, dir, kReceiver, kSender, batch);
-  rc.dial_port = port->value_or(0);
+  std::uint16_t receiver_dials = 0;
+  if (national_path(o)) {
+    receiver_dials = link.relay_port;
+  } else {
+    // The sender (lower code) listens; the receiver dials it.
+    auto port = sender.start_link();
+    if (!port) return port.error();
+    if (!*port) return Error{Errc::io, "the sender does not listen"};
+    receiver_dials = port->value_or(0);
+  }
+  LinkEndpointConfig rc = endpoint_config(o, certificates, dir, kReceiver,
+                                          {national_path(o) ? kNational : kSender}, batch);
+  rc.dial_port = receiver_dials;
   auto receiver = LinkEndpoint::open(rc, timeline);
   if (!receiver) return receiver.error();
   link.receiver = std::move(*receiver);
@@ -156,8 +180,21 @@ Result<ThroughputFigures> measure_throughput(const LinkBenchOptions& o, LinkPair
   timeline.clear();
   const EndpointSnapshot s0 = sender.snapshot();
   const EndpointSnapshot r0 = link.receiver->snapshot();
+  const EndpointSnapshot n0 = link.relay ? link.relay->snapshot() : EndpointSnapshot{};
+  if (national_path(o)) {
+    // The receiver's link to 00 first, so that the clock starts with the
+    // whole path up when the sender's link comes up.
+    if (auto started = link.receiver->start_link(); !started) return started.error();
+    if (!link.receiver->wait_for_link_up(kLinkUpTimeout)) {
+      return Error{Errc::io, "the receiver's link to 00 did not come up"};
+    }
+  }
   const auto link_started = Clock::now();
-  if (auto started = link.receiver->start_link(); !started) return started.error();
+  if (national_path(o)) {
+    if (auto started = sender.start_link(); !started) return started.error();
+  } else if (auto started = link.receiver->start_link(); !started) {
+    return started.error();
+  }
   if (!sender.wait_for_link_up(kLinkUpTimeout)) {
     return Error{Errc::io, fmt::format("batch {}: the link did not come up within {} s (see the "
                                        "log events above)",
@@ -183,6 +220,11 @@ Result<ThroughputFigures> measure_throughput(const LinkBenchOptions& o, LinkPair
   t.problems = sent.problems + received.problems + preload.problems;
   t.sender = SideFigures::of(sent, s1.wall_seconds_since(s0));
   t.receiver = SideFigures::of(received, r1.wall_seconds_since(r0));
+  if (link.relay) {
+    const EndpointSnapshot n1 = link.relay->snapshot();
+    t.relay = SideFigures::of(n1.since(n0), n1.wall_seconds_since(n0));
+    t.problems += n1.since(n0).problems;
+  }
   if (received.frames_sent) {
     t.ack_frame_bytes =
         static_cast<double>(received.frame_bytes_sent) / static_cast<double>(received.frames_sent);
@@ -281,8 +323,23 @@ Result<BatchFigures> run_batch(const LinkBenchOptions& o, const ScratchDirectory
   {
     MessageTimeline timeline;
     LinkPair link;
-    LinkEndpointConfig sc = endpoint_config(o, certificates, dir, kSender, kReceiver, batch);
-    sc.listens = true;  // the lower code listens, the higher dials (as provnode)
+    LinkEndpointConfig sc = endpoint_config(o, certificates, dir, kSender,
+                                            {national_path(o) ? kNational : kReceiver}, batch);
+    if (national_path(o)) {
+      // 00 listens; both provinces dial it (as provnode: the higher code dials).
+      LinkEndpointConfig nc =
+          endpoint_config(o, certificates, dir, kNational, {kSender, kReceiver}, batch);
+      nc.listens = true;
+      auto relay = LinkEndpoint::open(nc, link.relay_timeline);
+      if (!relay) return relay.error();
+      link.relay = std::move(*relay);
+      auto port = link.relay->start_link();
+      if (!port) return port.error();
+      link.relay_port = port->value_or(0);
+      sc.dial_port = link.relay_port;
+    } else {
+      sc.listens = true;  // the lower code listens, the higher dials (as provnode)
+    }
     auto sender = LinkEndpoint::open(sc, timeline);
     if (!sender) return sender.error();
     link.sender = std::move(*sender);
@@ -329,7 +386,9 @@ int run(const LinkBenchOptions& o, const char* program) {
   }
   const ca::KeyAlgorithm algorithm =
       o.signature == "sm2" ? ca::KeyAlgorithm::sm2 : ca::KeyAlgorithm::ecdsa_p256;
-  LinkCertificates certificates(scratch->sub("pki"), algorithm, {kSender, kReceiver});
+  std::vector<domain::ProvinceCode> nodes{kSender, kReceiver};
+  if (national_path(o)) nodes.push_back(kNational);
+  LinkCertificates certificates(scratch->sub("pki"), algorithm, nodes);
 
   RunFigures figures;
   figures.directory = scratch->path().string();
@@ -338,6 +397,8 @@ int run(const LinkBenchOptions& o, const char* program) {
   figures.max_in_flight = o.max_in_flight;
   figures.latency_load = o.latency_load;
   figures.records = o.records;
+  figures.path = national_path(o) ? "44->00->51 through the national node, loopback"
+                                  : "44->51 direct, loopback";
   figures.cpus = std::thread::hardware_concurrency();
   figures.load_before = load_before;
 
@@ -348,6 +409,17 @@ int run(const LinkBenchOptions& o, const char* program) {
   figures.drawn = records.drawn();
   progress(fmt::format("{} records concerning 51 generated in {:.1f} s; working in {} ({})",
                        o.records, figures.generate_s, figures.directory, figures.file_system));
+  if (!o.records_ndjson.empty()) {
+    // The same records for another system's benchmark (simulations/bench/compare).
+    std::ofstream out(o.records_ndjson, std::ios::trunc);
+    for (const domain::MigrantRecord& r : records.range(0, o.records)) {
+      out << domain::record_to_json(r).dump() << '\n';
+    }
+    if (!out) {
+      std::cerr << "provbench-link: cannot write " << o.records_ndjson << '\n';
+      return 2;
+    }
+  }
 
   for (std::uint32_t batch : o.batch_sizes) {
     auto b = run_batch(o, *scratch, certificates, records, batch);
@@ -415,6 +487,12 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-s", o.timeout_s, "give up a phase after this long")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--path", o.path,
+                 "direct: one link 44 -> 51; national: the sorting path 44 -> 00 -> 51")
+      ->check(CLI::IsMember({"direct", "national"}))
+      ->capture_default_str();
+  app.add_option("--records-ndjson", o.records_ndjson,
+                 "also write the records of the throughput phase to this file (NDJSON)");
   app.add_flag("--verbose", o.verbose, "print every log event of both cores to stderr");
   CLI11_PARSE(app, argc, argv);
   try {

@@ -5,7 +5,7 @@
 namespace provnet::bench {
 
 LinkCertificates::LinkCertificates(const std::string& directory, ca::KeyAlgorithm signing_algorithm,
-                                   std::initializer_list<domain::ProvinceCode> nodes) {
+                                   const std::vector<domain::ProvinceCode>& nodes) {
   provnet::testing::CaOptions ca_options;
   ca_options.common_name = "provbench-link CA";
   provnet::testing::TestPki pki(directory, ca_options);

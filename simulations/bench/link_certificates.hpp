@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "ca/keys.hpp"
 #include "domain/province.hpp"
@@ -28,7 +29,7 @@ class LinkCertificates {
   // Throws std::runtime_error when a certificate cannot be made (a bug, not
   // a condition of the machine).
   LinkCertificates(const std::string& directory, ca::KeyAlgorithm signing_algorithm,
-                   std::initializer_list<domain::ProvinceCode> nodes);
+                   const std::vector<domain::ProvinceCode>& nodes);
 
   const NodeCertificateFiles& files_of(domain::ProvinceCode node) const { return files_.at(node); }
 

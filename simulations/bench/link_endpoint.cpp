@@ -85,7 +85,7 @@ Result<std::unique_ptr<LinkEndpoint>> LinkEndpoint::open(const LinkEndpointConfi
 
   core::CoreConfig cc;
   cc.self = config.self;
-  cc.direct_peers = {config.peer};
+  cc.direct_peers.insert(config.peers.begin(), config.peers.end());
   cc.max_records_per_message = config.records_per_message;
   cc.batch_linger_ms = 0;
   cc.max_in_flight_per_link = config.max_in_flight_per_link;
@@ -100,9 +100,11 @@ Result<std::unique_ptr<LinkEndpoint>> LinkEndpoint::open(const LinkEndpointConfi
   if (config.listens) {
     tc.listen_host = "127.0.0.1";
     tc.listen_port = "0";
-    tc.accept_from.insert(config.peer);
+    tc.accept_from.insert(config.peers.begin(), config.peers.end());
   } else {
-    tc.dial.push_back(net::DialTarget{config.peer, "127.0.0.1", std::to_string(config.dial_port)});
+    for (domain::ProvinceCode peer : config.peers) {
+      tc.dial.push_back(net::DialTarget{peer, "127.0.0.1", std::to_string(config.dial_port)});
+    }
   }
   LinkEndpoint* self = e.get();
   net::TransportEvents events;

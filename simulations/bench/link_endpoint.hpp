@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench/endpoint_meters.hpp"
 #include "bench/link_certificates.hpp"
@@ -40,7 +41,9 @@ namespace provnet::bench {
 
 struct LinkEndpointConfig {
   domain::ProvinceCode self = 0;
-  domain::ProvinceCode peer = 0;
+  // Its direct peers: one for a province-to-province link; the two
+  // provinces for the national node of the sorting path.
+  std::vector<domain::ProvinceCode> peers;
   std::string store_path;
   std::uint64_t map_size_bytes = 4ull << 30;
   NodeCertificateFiles certificates;
@@ -48,9 +51,9 @@ struct LinkEndpointConfig {
   std::uint32_t max_in_flight_per_link = 16;
   std::int64_t retry_initial_ms = 2'000;
   // As provnode: the node with the higher code dials the lower, which
-  // listens (on 127.0.0.1, any free port).
+  // listens (on 127.0.0.1, any free port) and accepts every peer.
   bool listens = false;
-  std::uint16_t dial_port = 0;  // when it dials
+  std::uint16_t dial_port = 0;  // when it dials: every peer listens there
   bool verbose = false;         // print every log event, not only warnings and errors
 };
 

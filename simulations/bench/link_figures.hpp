@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,7 @@ struct ThroughputFigures {
   SideFigures preload_sender;  // the sender during the preload: all submit_records
   SideFigures sender;
   SideFigures receiver;
+  std::optional<SideFigures> relay;  // the national node, on the sorting path
   double sign_us_per_message = 0;    // at the sender, during the preload
   double verify_us_per_message = 0;  // at the receiver
   double receiver_ms_per_commit = 0;
@@ -115,6 +117,7 @@ struct BatchFigures {
 };
 
 struct RunFigures {
+  std::string path;  // "44->51 direct, loopback" or through 00
   std::string directory;
   std::string file_system;
   std::string signature_algorithm;

@@ -42,10 +42,10 @@ nlohmann::json side_json(const SideFigures& s) {
 
 void print_report(std::ostream& out, const RunFigures& run) {
   out << fmt::format(
-      "provbench-link: one direct link 44 -> 51 on loopback, two threads (one io_context each),\n"
+      "provbench-link: {}, one thread (one io_context) a node,\n"
       "TLS 1.3 with mutual certificates, envelopes signed with {}, durable LMDB (fsync per "
       "commit)\non {} at {}\n",
-      run.signature_algorithm, run.file_system, run.directory);
+      run.path, run.signature_algorithm, run.file_system, run.directory);
   out << fmt::format(
       "{} records per batch size (44 reports, 51 concerned; drawn from {} generated in {:.1f} "
       "s), at most {} messages in flight\n",
@@ -93,6 +93,7 @@ void print_report(std::ostream& out, const RunFigures& run) {
                      "net CPU", "idle");
   for (const BatchFigures& b : run.batches) {
     out << side_row(b.batch, "sender", b.throughput.sender) << '\n';
+    if (b.throughput.relay) out << side_row(b.batch, "00 relay", *b.throughput.relay) << '\n';
     out << side_row(b.batch, "receiver", b.throughput.receiver) << '\n';
   }
   for (const BatchFigures& b : run.batches) {
@@ -184,7 +185,8 @@ nlohmann::json report_json(const RunFigures& run) {
             {"records_from_wire_validate_canonical", t.receiver_work.records_us}}},
           {"preload_sender", side_json(t.preload_sender)},
           {"sender", side_json(t.sender)},
-          {"receiver", side_json(t.receiver)}}},
+          {"receiver", side_json(t.receiver)},
+          {"relay", t.relay ? side_json(*t.relay) : nlohmann::json()}}},
         {"latency",
          {{"offered_records_per_s", l.offered_records_per_s},
           {"interval_ms", l.interval_ms},
@@ -218,7 +220,7 @@ nlohmann::json report_json(const RunFigures& run) {
     });
   }
   return {{"benchmark", "provbench-link"},
-          {"link", "44->51 direct, loopback"},
+          {"link", run.path},
           {"directory", run.directory},
           {"file_system", run.file_system},
           {"signature_algorithm", run.signature_algorithm},
