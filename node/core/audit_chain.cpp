@@ -122,7 +122,8 @@ Result<ChainHead> chain_head(const store::ReadTxn& txn, HashAlgorithm preferred)
 }
 
 AuditFacts message_facts(wire::AuditEvent event, domain::ProvinceCode peer,
-                         wire::Envelope::Reader env, std::string_view envelope_bytes) {
+                         wire::Envelope::Reader env, std::string_view envelope_bytes,
+                         std::string_view signed_digest) {
   AuditFacts f;
   f.event = event;
   f.peer = peer;
@@ -133,7 +134,10 @@ AuditFacts message_facts(wire::AuditEvent event, domain::ProvinceCode peer,
   // The digest of the signed content: both ends of an exchange log the
   // same one, also when the author signed the message again with a new
   // certificate while it waited.
-  if (!envelope_bytes.empty()) f.envelope_hash = sha256(signing_input(env));
+  if (!envelope_bytes.empty()) {
+    f.envelope_hash =
+        signed_digest.empty() ? sha256(signing_input(env)) : std::string(signed_digest);
+  }
   if (env.getBody().isMigrantBatch()) {
     for (auto v : env.getBody().getMigrantBatch().getVersions()) {
       f.items.emplace_back(v.getRecord().getRecordId().cStr(), v.getVersion());

@@ -72,8 +72,11 @@ Result<void> index_audit_entry(store::WriteTxn& txn, domain::ProvinceCode node,
 std::string message_index_key(domain::ProvinceCode author, std::uint64_t message_id);
 
 // The envelope facts shared by queued / received / refused entries.
+// `signed_digest`, when the caller has it, is sha256(signing_input(env)):
+// it saves computing the signing input again.
 AuditFacts message_facts(wire::AuditEvent event, domain::ProvinceCode peer,
-                         wire::Envelope::Reader env, std::string_view envelope_bytes);
+                         wire::Envelope::Reader env, std::string_view envelope_bytes,
+                         std::string_view signed_digest = {});
 
 std::string_view audit_event_name(wire::AuditEvent e);
 

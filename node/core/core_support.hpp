@@ -57,7 +57,6 @@ class OutgoingEnvelope {
 // advance inside the event's transaction.
 Result<std::uint64_t> next_counter(store::WriteTxn& txn, std::string_view name);
 Result<std::uint64_t> next_message_id(store::WriteTxn& txn, std::int64_t now_ms);
-std::string dedup_value(std::string_view message_bytes, std::string_view reply);
 std::string rejected_marker(std::string_view record_id);
 Result<std::uint64_t> next_outbox_seq(store::WriteTxn& txn);
 Result<std::uint64_t> next_staged_seq(store::WriteTxn& txn);

@@ -68,15 +68,15 @@ Result<std::uint64_t> next_message_id(store::WriteTxn& txn, std::int64_t now_ms)
 // the same message signed again after its author got a new certificate is
 // a retry) and its reply. Stores written before kept a digest of the whole
 // envelope; a retry matches either.
-std::string dedup_value(wire::Envelope::Reader env, std::string_view reply) {
-  std::string out = sha256(signing_input(env));
+std::string dedup_value(std::string_view signed_digest, std::string_view reply) {
+  std::string out(signed_digest);
   out.append(reply);
   return out;
 }
 
-bool same_message(std::string_view remembered_digest, wire::Envelope::Reader env,
+bool same_message(std::string_view remembered_digest, std::string_view signed_digest,
                   std::string_view bytes) {
-  return remembered_digest == sha256(signing_input(env)) || remembered_digest == sha256(bytes);
+  return remembered_digest == signed_digest || remembered_digest == sha256(bytes);
 }
 
 std::string rejected_marker(std::string_view record_id) {
@@ -444,15 +444,15 @@ Result<std::size_t> NodeCore::batch_staged(store::WriteTxn& txn, ProvinceCode de
       auto removed = store::staged_remove(txn, destination, sv.seq);
       if (!removed) return removed.error();
     }
-    auto sealed = seal(env.builder());
+    auto sealed = seal_with_digest(env.builder());
     if (!sealed) return sealed.error();
     auto seq = next_outbox_seq(txn);
     if (!seq) return seq.error();
-    auto queued = store::outbox_append(txn, next_hop(destination), *seq, *sealed);
+    auto queued = store::outbox_append(txn, next_hop(destination), *seq, sealed->bytes);
     if (!queued) return queued.error();
-    auto audited =
-        audit_message(txn, wire::AuditEvent::QUEUED, next_hop(destination),
-                      env.builder().getRoot<wire::Envelope>().asReader(), *sealed, now_ms);
+    auto audited = audit_message(txn, wire::AuditEvent::QUEUED, next_hop(destination),
+                                 env.builder().getRoot<wire::Envelope>().asReader(), sealed->bytes,
+                                 now_ms, {}, sealed->signed_digest);
     if (!audited) return audited.error();
     fx.log(LogLevel::info, "message.queued",
            {{"message_id", message_ref(config_.self, env.id())},
@@ -494,18 +494,26 @@ void NodeCore::flush_lingering(std::int64_t now_ms, Effects& fx) {
   for (ProvinceCode destination : due) staged_since_.erase(destination);
 }
 
-Result<std::string> NodeCore::seal(capnp::MallocMessageBuilder& builder) {
+Result<NodeCore::Sealed> NodeCore::seal_with_digest(capnp::MallocMessageBuilder& builder) {
   auto env = builder.getRoot<wire::Envelope>();
   const EnvelopeSigner& signer = *config_.signer;
   env.setSignatureAlgorithm(signer.algorithm());
   env.setSignerCertificate(as_data(signer.certificate_der()));
-  auto signature = signer.sign(signing_input(env.asReader()));
+  const std::string input = signing_input(env.asReader());
+  auto signature = signer.sign(input);
   if (!signature) return signature.error();
   env.setSignature(as_data(*signature));
-  return serialize_message(builder);
+  return Sealed{serialize_single_segment(env.asReader()), sha256(input)};
 }
 
-Result<void> NodeCore::verify_signature(wire::Envelope::Reader env, std::int64_t now_ms) {
+Result<std::string> NodeCore::seal(capnp::MallocMessageBuilder& builder) {
+  auto sealed = seal_with_digest(builder);
+  if (!sealed) return sealed.error();
+  return std::move(sealed->bytes);
+}
+
+Result<void> NodeCore::verify_signature(wire::Envelope::Reader env, std::string_view signed_input,
+                                        std::int64_t now_ms) {
   if (env.getSignature().size() == 0) {
     return Error{Errc::security, "the message is not signed"};
   }
@@ -513,7 +521,7 @@ Result<void> NodeCore::verify_signature(wire::Envelope::Reader env, std::int64_t
     return Error{Errc::security, "the message carries no signer certificate"};
   }
   return config_.verifier->verify(env.getAuthor(), as_view(env.getSignerCertificate()),
-                                  env.getSignatureAlgorithm(), signing_input(env),
+                                  env.getSignatureAlgorithm(), signed_input,
                                   as_view(env.getSignature()), now_ms);
 }
 
@@ -543,7 +551,10 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
     }
     // The author's signature, before anything of the message is applied or
     // remembered (an unsigned message must not take an id in the dedup index).
-    if (auto verified = verify_signature(env, now_ms); !verified) {
+    // The signing input is computed once: its digest also goes into the
+    // audit entry and the dedup index.
+    const std::string signed_input = signing_input(env);
+    if (auto verified = verify_signature(env, signed_input, now_ms); !verified) {
       // A message the national node relays may have been signed before its
       // author's certificate was revoked: refused, but the national node's
       // link is not at fault and stays open.
@@ -564,7 +575,7 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
         on_directory_request(link_peer, now_ms, fx);
         break;
       default:
-        on_message(link_peer, env, bytes, now_ms, fx);
+        on_message(link_peer, env, bytes, sha256(signed_input), now_ms, fx);
         break;
     }
   } catch (const kj::Exception& e) {
@@ -612,7 +623,130 @@ void NodeCore::refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::s
 }
 
 void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
-                          std::string_view bytes, std::int64_t now_ms, Effects& fx) {
+                          std::string_view bytes, std::string_view signed_digest,
+                          std::int64_t now_ms, Effects& fx) {
+  auto txn = store_.begin_write();
+  if (!txn) return log_store_failure(fx, "receive", txn.error(), now_ms);
+  const CoreCounters before = counters_;
+  Applied done;
+  // A malformed message (Cap'n Proto throws) unwinds through the
+  // transaction, which aborts; on_envelope reports it.
+  bool applied = false;
+  try {
+    applied = apply_message(*txn, link_peer, env, bytes, signed_digest, now_ms, fx, done);
+  } catch (const kj::Exception&) {
+    counters_ = before;
+    throw;
+  }
+  if (!applied) {
+    counters_ = before;
+    return;
+  }
+  if (auto committed = txn->commit(); !committed) {
+    counters_ = before;
+    return log_store_failure(fx, "receive", committed.error(), now_ms);
+  }
+  fx.append(std::move(done.fx));
+  for (ProvinceCode peer : done.pumps) pump(peer, now_ms, fx);
+}
+
+std::optional<NodeCore::VerifiedMessage> NodeCore::groupable(ProvinceCode link_peer,
+                                                             std::string_view bytes,
+                                                             std::int64_t now_ms) {
+  auto decoded = DecodedEnvelope::decode(bytes, config_.limits);
+  if (!decoded) return std::nullopt;
+  try {
+    wire::Envelope::Reader env = decoded->root();
+    const auto which = env.getBody().which();
+    if (which != wire::Body::MIGRANT_BATCH && !collab_kind_of(which)) return std::nullopt;
+    if (env.getAuthor() != link_peer && link_peer != domain::kNationalCode) return std::nullopt;
+    const std::string signed_input = signing_input(env);
+    if (!verify_signature(env, signed_input, now_ms)) return std::nullopt;
+    return VerifiedMessage{std::move(*decoded), bytes, sha256(signed_input)};
+  } catch (const kj::Exception&) {
+    return std::nullopt;  // on_envelope reports it
+  }
+}
+
+bool NodeCore::apply_group(ProvinceCode link_peer, std::span<const VerifiedMessage> group,
+                           std::int64_t now_ms, Effects& fx) {
+  auto txn = store_.begin_write();
+  if (!txn) {
+    log_store_failure(fx, "receive", txn.error(), now_ms);
+    return false;
+  }
+  const CoreCounters before = counters_;
+  Applied done;
+  Effects failures;
+  bool applied = true;
+  try {
+    for (const VerifiedMessage& m : group) {
+      applied = apply_message(*txn, link_peer, m.decoded.root(), m.bytes, m.signed_digest, now_ms,
+                              failures, done);
+      if (!applied) break;
+    }
+  } catch (const kj::Exception&) {
+    applied = false;  // taken alone again, the malformed one is reported
+  }
+  if (applied) {
+    if (auto committed = txn->commit(); !committed) {
+      log_store_failure(failures, "receive", committed.error(), now_ms);
+      applied = false;
+    }
+  }
+  if (!applied) {
+    counters_ = before;
+    return false;
+  }
+  ++counters_.group_commits;
+  counters_.messages_grouped += group.size();
+  fx.append(std::move(done.fx));
+  for (ProvinceCode peer : done.pumps) pump(peer, now_ms, fx);
+  return true;
+}
+
+Effects NodeCore::on_envelopes(ProvinceCode link_peer, std::span<const std::string_view> frames,
+                               std::int64_t now_ms) {
+  assert(config_.verifier && "only a node with a verifier takes messages");
+  Effects fx;
+  std::vector<VerifiedMessage> group;
+  auto flush = [&] {
+    if (group.size() == 1) {
+      const VerifiedMessage& m = group.front();
+      try {
+        on_message(link_peer, m.decoded.root(), m.bytes, m.signed_digest, now_ms, fx);
+      } catch (const kj::Exception&) {
+        fx.append(on_envelope(link_peer, m.bytes, now_ms));  // reports it, closes the link
+      }
+    } else if (!group.empty() && !apply_group(link_peer, group, now_ms, fx)) {
+      // The group's transaction failed: each message alone, as if it had
+      // come by itself (a store failure is logged for each, a malformed
+      // one closes the link, the sound ones are applied).
+      for (const VerifiedMessage& m : group) fx.append(on_envelope(link_peer, m.bytes, now_ms));
+    }
+    group.clear();
+  };
+  for (std::string_view frame : frames) {
+    if (auto verified = groupable(link_peer, frame, now_ms)) {
+      group.push_back(std::move(*verified));
+      continue;
+    }
+    flush();
+    fx.append(on_envelope(link_peer, frame, now_ms));
+  }
+  flush();
+  return fx;
+}
+
+bool NodeCore::apply_message(store::WriteTxn& txn_ref, ProvinceCode link_peer,
+                             wire::Envelope::Reader env, std::string_view bytes,
+                             std::string_view signed_digest, std::int64_t now_ms, Effects& fx,
+                             Applied& done) {
+  store::WriteTxn* txn = &txn_ref;
+  auto fail = [&](std::string_view during, const Error& e) {
+    log_store_failure(fx, during, e, now_ms);
+    return false;
+  };
   const ProvinceCode author = env.getAuthor();
   const ProvinceCode destination = env.getDestination();
   const std::uint64_t message_id = env.getMessageId();
@@ -622,22 +756,21 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
   // else only takes what is addressed to it.
   const bool relay = config_.is_national() && destination != config_.self;
 
-  auto txn = store_.begin_write();
-  if (!txn) return log_store_failure(fx, "receive", txn.error(), now_ms);
   auto seen = store::dedup_lookup(*txn, author, message_id);
-  if (!seen) return log_store_failure(fx, "receive", seen.error(), now_ms);
+  if (!seen) return fail("receive", seen.error());
   if (*seen) {
     std::string_view remembered = **seen;
-    if (!same_message(remembered.substr(0, 32), env, bytes)) {
+    if (!same_message(remembered.substr(0, 32), signed_digest, bytes)) {
       // Same (author, id), different content: the author reused an id (its
       // store restored from an old backup?). Acknowledging would make it
       // drop a message we never applied; stay silent so it keeps it, and
       // say so loudly.
-      fx.log(LogLevel::error, "message.id_reused",
-             {{"message_id", ref},
-              {"peer", code_text(link_peer)},
-              {"reason", "a different message under an id already applied; not acknowledged"}});
-      return;
+      done.fx.log(
+          LogLevel::error, "message.id_reused",
+          {{"message_id", ref},
+           {"peer", code_text(link_peer)},
+           {"reason", "a different message under an id already applied; not acknowledged"}});
+      return true;
     }
     // A retry: the sender did not get our reply. Send the same reply again.
     std::string reply(remembered.substr(32));
@@ -651,15 +784,13 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       // national node while our reply was on its way): this link's end of
       // the exchange is logged too, or reconciliation would miss it here.
       auto audited = audit_message(*txn, wire::AuditEvent::RECEIVED, link_peer, env, bytes, now_ms,
-                                   "a duplicate of a message already applied");
-      if (!audited) return log_store_failure(fx, "receive", audited.error(), now_ms);
-      if (auto committed = txn->commit(); !committed)
-        return log_store_failure(fx, "receive", committed.error(), now_ms);
+                                   "a duplicate of a message already applied", signed_digest);
+      if (!audited) return fail("receive", audited.error());
     }
-    fx.sends.push_back(SendEnvelope{link_peer, std::move(reply)});
-    fx.log(LogLevel::info, "message.duplicate",
-           {{"message_id", ref}, {"peer", code_text(link_peer)}, {"kind", std::string(kind)}});
-    return;
+    done.fx.sends.push_back(SendEnvelope{link_peer, std::move(reply)});
+    done.fx.log(LogLevel::info, "message.duplicate",
+                {{"message_id", ref}, {"peer", code_text(link_peer)}, {"kind", std::string(kind)}});
+    return true;
   }
 
   std::string whole_reason;
@@ -732,7 +863,7 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
       std::string stored_bytes = canonical_message(v);
       auto existing =
           txn->get(store::Table::records, store::keys::record_version(r.record_id, v.getVersion()));
-      if (!existing) return log_store_failure(fx, "receive", existing.error(), now_ms);
+      if (!existing) return fail("receive", existing.error());
       if (*existing) {
         // The same version from another message (a resend under a new id):
         // fine if identical, a conflict if not.
@@ -767,39 +898,38 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     }
     for (auto& [record_id, version, version_bytes, predecessor] : to_store) {
       auto stored = store::append_record_version(*txn, record_id, version, version_bytes);
-      if (!stored) return log_store_failure(fx, "receive", stored.error(), now_ms);
+      if (!stored) return fail("receive", stored.error());
       if (!relay) {
         // The provincial system gets versions in order: one that arrives
         // before its predecessor waits until the gap is filled.
         auto released =
-            release_in_order(*txn, record_id, version, predecessor, author, message_id, fx);
-        if (!released) return log_store_failure(fx, "receive", released.error(), now_ms);
+            release_in_order(*txn, record_id, version, predecessor, author, message_id, done.fx);
+        if (!released) return fail("receive", released.error());
       }
       ++applied;
     }
   } else if (collab_kind_of(env.getBody().which())) {
-    auto applied_collab = apply_collab(*txn, env, relay, now_ms, faults, retry_items, applied, fx);
-    if (!applied_collab) return log_store_failure(fx, "receive", applied_collab.error(), now_ms);
+    auto applied_collab =
+        apply_collab(*txn, env, relay, now_ms, faults, retry_items, applied, done.fx);
+    if (!applied_collab) return fail("receive", applied_collab.error());
   } else if (!relay && env.getBody().which() == wire::Body::QUARTERLY_STATISTICS) {
     auto applied_stats = apply_statistics(*txn, env, now_ms, whole_reason);
-    if (!applied_stats) return log_store_failure(fx, "receive", applied_stats.error(), now_ms);
+    if (!applied_stats) return fail("receive", applied_stats.error());
   } else if (!relay && env.getBody().which() == wire::Body::FORWARDED_REPLIES) {
-    auto applied_replies = apply_forwarded_replies(*txn, env, now_ms, whole_reason, fx);
-    if (!applied_replies) return log_store_failure(fx, "receive", applied_replies.error(), now_ms);
+    auto applied_replies = apply_forwarded_replies(*txn, env, now_ms, whole_reason, done.fx);
+    if (!applied_replies) return fail("receive", applied_replies.error());
   } else if (!relay && env.getBody().which() == wire::Body::EXCHANGE_EVIDENCE &&
              config_.is_national()) {
     auto applied_evidence = apply_evidence(*txn, env, now_ms, whole_reason);
-    if (!applied_evidence)
-      return log_store_failure(fx, "receive", applied_evidence.error(), now_ms);
+    if (!applied_evidence) return fail("receive", applied_evidence.error());
   } else if (!relay && env.getBody().which() == wire::Body::AUDIT_CHECKPOINT &&
              config_.is_national()) {
-    auto applied_checkpoint = apply_checkpoint(*txn, env, now_ms, whole_reason, fx);
-    if (!applied_checkpoint)
-      return log_store_failure(fx, "receive", applied_checkpoint.error(), now_ms);
+    auto applied_checkpoint = apply_checkpoint(*txn, env, now_ms, whole_reason, done.fx);
+    if (!applied_checkpoint) return fail("receive", applied_checkpoint.error());
     if (!whole_reason.empty()) {
       ++counters_.checkpoints_refused;
-      fx.log(LogLevel::error, "audit.checkpoint_refused",
-             {{"message_id", ref}, {"peer", code_text(link_peer)}, {"reason", whole_reason}});
+      done.fx.log(LogLevel::error, "audit.checkpoint_refused",
+                  {{"message_id", ref}, {"peer", code_text(link_peer)}, {"reason", whole_reason}});
     }
   } else if (!relay) {
     whole_reason = fmt::format("message kind {} is not handled by this node", kind);
@@ -807,11 +937,12 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
   bool rejected = !whole_reason.empty() || !faults.empty();
   if (relay && !rejected) {
     auto seq = next_outbox_seq(*txn);
-    if (!seq) return log_store_failure(fx, "receive", seq.error(), now_ms);
+    if (!seq) return fail("receive", seq.error());
     auto queued = store::outbox_append(*txn, destination, *seq, bytes);
-    if (!queued) return log_store_failure(fx, "receive", queued.error(), now_ms);
-    auto audited = audit_message(*txn, wire::AuditEvent::QUEUED, destination, env, bytes, now_ms);
-    if (!audited) return log_store_failure(fx, "receive", audited.error(), now_ms);
+    if (!queued) return fail("receive", queued.error());
+    auto audited = audit_message(*txn, wire::AuditEvent::QUEUED, destination, env, bytes, now_ms,
+                                 {}, signed_digest);
+    if (!audited) return fail("receive", audited.error());
   }
   {
     std::string detail;
@@ -822,12 +953,12 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     }
     auto audited =
         audit_message(*txn, rejected ? wire::AuditEvent::REFUSED : wire::AuditEvent::RECEIVED,
-                      link_peer, env, bytes, now_ms, detail);
-    if (!audited) return log_store_failure(fx, "receive", audited.error(), now_ms);
+                      link_peer, env, bytes, now_ms, detail, signed_digest);
+    if (!audited) return fail("receive", audited.error());
   }
 
   auto reply_id = next_message_id(*txn, now_ms);
-  if (!reply_id) return log_store_failure(fx, "receive", reply_id.error(), now_ms);
+  if (!reply_id) return fail("receive", reply_id.error());
   OutgoingEnvelope reply(config_.self, link_peer, *reply_id, now_ms);
   if (!rejected) {
     auto ack = reply.body().initAcknowledgements(1)[0];
@@ -854,40 +985,40 @@ void NodeCore::on_message(ProvinceCode link_peer, wire::Envelope::Reader env,
     for (std::size_t k = 0; k < retry_items.size(); ++k) retry.set(k, retry_items[k]);
   }
   auto sealed = seal(reply.builder());
-  if (!sealed) return log_store_failure(fx, "sign reply", sealed.error(), now_ms);
+  if (!sealed) return fail("sign reply", sealed.error());
   std::string reply_bytes = std::move(*sealed);
-  auto recorded = store::dedup_record(*txn, author, message_id, dedup_value(env, reply_bytes));
-  if (!recorded) return log_store_failure(fx, "receive", recorded.error(), now_ms);
-  auto committed = txn->commit();
-  if (!committed) return log_store_failure(fx, "receive", committed.error(), now_ms);
+  auto recorded =
+      store::dedup_record(*txn, author, message_id, dedup_value(signed_digest, reply_bytes));
+  if (!recorded) return fail("receive", recorded.error());
 
-  fx.sends.push_back(SendEnvelope{link_peer, std::move(reply_bytes)});
+  done.fx.sends.push_back(SendEnvelope{link_peer, std::move(reply_bytes)});
   ++(rejected ? counters_.messages_rejected : counters_.messages_applied);
   if (rejected) {
-    fx.log(LogLevel::warn, "message.rejected",
-           {{"message_id", ref},
-            {"peer", code_text(link_peer)},
-            {"kind", std::string(kind)},
-            {"applied", std::to_string(applied)},
-            {"items", std::to_string(faults.size())},
-            {"retry", std::to_string(retry_items.size())},
-            {"reason", whole_reason.empty() ? "item errors" : whole_reason}});
+    done.fx.log(LogLevel::warn, "message.rejected",
+                {{"message_id", ref},
+                 {"peer", code_text(link_peer)},
+                 {"kind", std::string(kind)},
+                 {"applied", std::to_string(applied)},
+                 {"items", std::to_string(faults.size())},
+                 {"retry", std::to_string(retry_items.size())},
+                 {"reason", whole_reason.empty() ? "item errors" : whole_reason}});
     for (const ItemFault& f : faults) {
-      fx.log(LogLevel::warn, "record.rejected",
-             {{"message_id", ref},
-              {"record_id", f.item_id},
-              {"field", f.errors.front().field},
-              {"reason", f.errors.front().message}});
+      done.fx.log(LogLevel::warn, "record.rejected",
+                  {{"message_id", ref},
+                   {"record_id", f.item_id},
+                   {"field", f.errors.front().field},
+                   {"reason", f.errors.front().message}});
     }
   } else {
-    fx.log(LogLevel::info, relay ? "message.relayed" : "message.applied",
-           {{"message_id", ref},
-            {"peer", code_text(link_peer)},
-            {"destination", code_text(destination)},
-            {"kind", std::string(kind)},
-            {"records", std::to_string(applied)}});
+    done.fx.log(LogLevel::info, relay ? "message.relayed" : "message.applied",
+                {{"message_id", ref},
+                 {"peer", code_text(link_peer)},
+                 {"destination", code_text(destination)},
+                 {"kind", std::string(kind)},
+                 {"records", std::to_string(applied)}});
   }
-  if (relay && !rejected) pump(destination, now_ms, fx);
+  if (relay && !rejected) done.pumps.insert(destination);
+  return true;
 }
 
 void NodeCore::on_replies(ProvinceCode link_peer, wire::Envelope::Reader env,
@@ -1190,7 +1321,7 @@ void NodeCore::pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx) {
       // passed on; the author is told what to send again once it has a new
       // certificate (withhold_relayed).
       if (env.getAuthor() != config_.self && config_.verifier) {
-        if (auto verified = verify_signature(env, now_ms); !verified) {
+        if (auto verified = verify_signature(env, signing_input(env), now_ms); !verified) {
           withheld.emplace_back(e.seq, e.bytes);
           l.scan_from_seq = e.seq + 1;
           fx.log(LogLevel::error, "message.withheld",
@@ -1798,7 +1929,7 @@ Result<void> NodeCore::apply_forwarded_replies(store::WriteTxn& txn, wire::Envel
       return {};
     }
     auto inner = decoded->root();
-    if (auto verified = verify_signature(inner, now_ms); !verified) {
+    if (auto verified = verify_signature(inner, signing_input(inner), now_ms); !verified) {
       whole_reason = fmt::format("forwarded reply {}: {}", i, verified.error().message);
       return {};
     }
@@ -1851,7 +1982,7 @@ Result<void> NodeCore::apply_evidence(store::WriteTxn& txn, wire::Envelope::Read
       return {};
     }
     auto r = receipt->root();
-    if (auto verified = verify_signature(r, now_ms); !verified) {
+    if (auto verified = verify_signature(r, signing_input(r), now_ms); !verified) {
       whole_reason = fmt::format("evidence {}: receipt: {}", i, verified.error().message);
       return {};
     }

@@ -179,6 +179,10 @@ struct CoreCounters {
   std::uint64_t collab_rejected = 0;
   std::uint64_t messages_applied = 0;
   std::uint64_t messages_rejected = 0;
+  // Group commit: transactions that applied several messages that arrived
+  // together, and the messages they applied.
+  std::uint64_t group_commits = 0;
+  std::uint64_t messages_grouped = 0;
   std::uint64_t versions_held = 0;
   std::uint64_t queries_overdue = 0;
   std::uint64_t checkpoints_sent = 0;
@@ -312,6 +316,14 @@ class NodeCore {
 
   // An envelope that arrived on the authenticated link to `link_peer`.
   Effects on_envelope(ProvinceCode link_peer, std::string_view bytes, std::int64_t now_ms);
+  // Envelopes that arrived together on one link, in order (group commit):
+  // consecutive record and collaboration messages are applied in one write
+  // transaction with one commit, and their replies go out only after it.
+  // Anything else, and every message of a group whose transaction failed,
+  // is taken alone as by on_envelope, so the outcome of each message is
+  // the same as if it had come by itself.
+  Effects on_envelopes(ProvinceCode link_peer, std::span<const std::string_view> frames,
+                       std::int64_t now_ms);
   Effects on_tick(std::int64_t now_ms);
   Effects on_link_up(ProvinceCode peer, std::int64_t now_ms);
   Effects on_link_down(ProvinceCode peer, std::int64_t now_ms);
@@ -379,9 +391,16 @@ class NodeCore {
                                    std::int64_t now_ms, Effects& fx);
   // Sends partial batches whose linger has run out.
   void flush_lingering(std::int64_t now_ms, Effects& fx);
-  // Signs and encodes an envelope this node authored.
+  // Signs and encodes an envelope this node authored, as one segment.
+  struct Sealed {
+    std::string bytes;
+    std::string signed_digest;  // sha256 of the signing input (audit, dedup)
+  };
+  Result<Sealed> seal_with_digest(capnp::MallocMessageBuilder& builder);
   Result<std::string> seal(capnp::MallocMessageBuilder& builder);
-  Result<void> verify_signature(wire::Envelope::Reader env, std::int64_t now_ms);
+  // `signed_input` is signing_input(env), computed once per received envelope.
+  Result<void> verify_signature(wire::Envelope::Reader env, std::string_view signed_input,
+                                std::int64_t now_ms);
   // Sends what the outbox holds for `peer`, up to the in-flight bound.
   void pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx);
   void pump_all(std::int64_t now_ms, Effects& fx);
@@ -423,8 +442,37 @@ class NodeCore {
   // security event, rejects it without storing anything, closes the link.
   void refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view event,
               const std::string& reason, std::int64_t now_ms, Effects& fx, bool close_link = true);
+  // What applying messages in a write transaction produced, released only
+  // once the transaction commits: replies, logs, and the links to pump.
+  struct Applied {
+    Effects fx;
+    std::set<ProvinceCode> pumps;
+  };
+  // A message that passed decoding, the author check and its signature,
+  // ready to apply; `signed_digest` is sha256(signing_input(env)).
+  struct VerifiedMessage {
+    DecodedEnvelope decoded;
+    std::string_view bytes;
+    std::string signed_digest;
+  };
+  // Decodes, checks the author and verifies the signature of a frame whose
+  // body can be applied in a group (records, collaboration items);
+  // nullopt for anything else, which on_envelope takes alone.
+  std::optional<VerifiedMessage> groupable(ProvinceCode link_peer, std::string_view bytes,
+                                           std::int64_t now_ms);
+  // Applies messages in one write transaction, then commits once. False
+  // when the store failed or a message was malformed: the transaction is
+  // aborted, nothing of the group is kept, the counters are as before, and
+  // (for one message) the failure is logged in fx.
+  bool apply_group(ProvinceCode link_peer, std::span<const VerifiedMessage> group,
+                   std::int64_t now_ms, Effects& fx);
+  // One message's work inside `txn` (the caller commits). False when the
+  // store failed (logged in fx); what it produced otherwise goes to `done`.
+  bool apply_message(store::WriteTxn& txn, ProvinceCode link_peer, wire::Envelope::Reader env,
+                     std::string_view bytes, std::string_view signed_digest, std::int64_t now_ms,
+                     Effects& fx, Applied& done);
   void on_message(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view bytes,
-                  std::int64_t now_ms, Effects& fx);
+                  std::string_view signed_digest, std::int64_t now_ms, Effects& fx);
   // Collaboration items that arrived (or that the national node relays):
   // faulty ones in `faults`; for a relay with faults nothing is kept and the
   // sound ones go to `retry_items`.
@@ -478,7 +526,8 @@ class NodeCore {
   Result<void> audit(store::WriteTxn& txn, const AuditFacts& facts, std::int64_t now_ms);
   Result<void> audit_message(store::WriteTxn& txn, wire::AuditEvent event, ProvinceCode peer,
                              wire::Envelope::Reader env, std::string_view bytes,
-                             std::int64_t now_ms, std::string detail = {});
+                             std::int64_t now_ms, std::string detail = {},
+                             std::string_view signed_digest = {});
   void send_checkpoint(std::int64_t now_ms, Effects& fx);
   // National: a checkpoint (and the chain entries it carries) from a node.
   Result<void> apply_checkpoint(store::WriteTxn& txn, wire::Envelope::Reader env,

@@ -63,8 +63,8 @@ Result<void> NodeCore::audit(store::WriteTxn& txn, const AuditFacts& facts, std:
 Result<void> NodeCore::audit_message(store::WriteTxn& txn, wire::AuditEvent event,
                                      ProvinceCode peer, wire::Envelope::Reader env,
                                      std::string_view bytes, std::int64_t now_ms,
-                                     std::string detail) {
-  AuditFacts facts = message_facts(event, peer, env, bytes);
+                                     std::string detail, std::string_view signed_digest) {
+  AuditFacts facts = message_facts(event, peer, env, bytes, signed_digest);
   facts.detail = std::move(detail);
   return audit(txn, facts, now_ms);
 }

@@ -53,14 +53,18 @@ template class Decoded<wire::Envelope>;
 template class Decoded<wire::AuditEntry>;
 
 std::string signing_input(wire::Envelope::Reader envelope) {
-  capnp::MallocMessageBuilder builder;
+  // The copy is one segment, so canonicalize() follows no far pointers.
+  capnp::MallocMessageBuilder builder(static_cast<capnp::uint>(envelope.totalSize().wordCount + 1),
+                                      capnp::AllocationStrategy::FIXED_SIZE);
   builder.setRoot(envelope);
   auto copy = builder.getRoot<wire::Envelope>();
   copy.disownSignature();
   kj::Array<capnp::word> canonical = capnp::canonicalize(copy.asReader());
   auto bytes = canonical.asBytes();
   static constexpr std::string_view kDomain = "provnet-envelope-v1";
-  std::string out(kDomain);
+  std::string out;
+  out.reserve(kDomain.size() + 1 + bytes.size());
+  out.append(kDomain);
   out.push_back('\0');
   out.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
   return out;

@@ -45,6 +45,17 @@ using DecodedEnvelope = Decoded<wire::Envelope>;
 
 std::string frame_single_segment(kj::ArrayPtr<const kj::byte> segment);
 
+// A message as one segment (a builder grows in several): a reader of a
+// one-segment message follows no far pointers and looks up no segments,
+// which is most of decoding's cost in a message of many records.
+template <class Reader>
+std::string serialize_single_segment(Reader root) {
+  capnp::MallocMessageBuilder flat(static_cast<capnp::uint>(root.totalSize().wordCount + 1),
+                                   capnp::AllocationStrategy::FIXED_SIZE);
+  flat.setRoot(root);
+  return serialize_message(flat);
+}
+
 // The canonical encoding of a struct (one segment, no far pointers, fixed
 // layout) framed as a standard single-segment message, so Decoded<> and
 // `capnp decode` read it. Equal content gives equal bytes: stored record

@@ -721,6 +721,10 @@ admin::HttpResponse HttpApi::metrics() {
   counter("provnet_messages_applied_total", "Messages from peers applied or relayed.",
           c.messages_applied);
   counter("provnet_messages_rejected_total", "Messages from peers rejected.", c.messages_rejected);
+  counter("provnet_group_commits_total",
+          "Transactions that applied several messages that arrived together.", c.group_commits);
+  counter("provnet_messages_grouped_total", "Messages applied in those transactions.",
+          c.messages_grouped);
   counter("provnet_versions_held_total", "Record versions that arrived before their predecessor.",
           c.versions_held);
   counter("provnet_queries_overdue_total", "Queries that became overdue.", c.queries_overdue);

@@ -148,8 +148,8 @@ Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config)
   events.link_down = [self](domain::ProvinceCode peer) {
     self->apply(self->core_->on_link_down(peer, wall_clock_ms()));
   };
-  events.frame = [self](domain::ProvinceCode peer, std::string_view body) {
-    self->apply(self->core_->on_envelope(peer, body, wall_clock_ms()));
+  events.frames = [self](domain::ProvinceCode peer, std::span<const std::string_view> bodies) {
+    self->apply(self->core_->on_envelopes(peer, bodies, wall_clock_ms()));
   };
   events.log = [self](core::LogEvent e) { self->log_.write(e, wall_clock_ms()); };
   d->transport_ = std::make_unique<net::Transport>(d->io_, *d->tls_, std::move(tc), events);

@@ -26,6 +26,10 @@ std::string code_text(ProvinceCode c) {
 // Dropping a large frame's buffer keeps one big message from pinning its
 // memory for the life of the session.
 constexpr std::size_t kKeptBufferBytes = 1u << 20;
+// Frames handed over together: at most this many, of at most this many
+// bytes in all (the core applies them in one write transaction).
+constexpr std::size_t kMaxFramesTogether = 64;
+constexpr std::size_t kMaxBytesTogether = 8u << 20;
 
 }  // namespace
 
@@ -131,8 +135,15 @@ void PeerSession::read_header() {
         }
         auto length = parse_frame_header(self->header_, self->limits_.frame);
         if (!length) {
+          self->deliver_arrived();  // what came before the bad header is sound
           self->log(core::LogLevel::warn, "frame.refused", {{"reason", length.error().message}});
           return self->close(length.error().message);
+        }
+        if (!self->arrived_.empty() && !self->body_waiting(*length)) {
+          // This frame is still on its way: the ones here go first.
+          self->deliver_arrived();
+          if (self->state_ == State::closing) return self->drain();
+          if (self->state_ != State::open) return;
         }
         self->read_body(*length);
       });
@@ -156,9 +167,49 @@ void PeerSession::read_body(std::uint32_t length) {
                                                   ? "peer closed the connection inside a frame"
                                                   : "read failed: " + ec.message());
                      }
-                     self->owner_.on_frame(self, self->body_);
+                     self->arrived_bytes_ += self->body_.size();
+                     self->arrived_.push_back(std::move(self->body_));
+                     self->body_ = std::string();
+                     // More is already here: read it before handing over.
+                     if (self->arrived_.size() < kMaxFramesTogether &&
+                         self->arrived_bytes_ < kMaxBytesTogether &&
+                         self->input_waiting() >= kFrameHeaderBytes) {
+                       return self->read_header();
+                     }
+                     self->deliver_arrived();
                      self->after_frame();
                    });
+}
+
+std::size_t PeerSession::input_waiting() {
+  SSL* ssl = stream_.native_handle();
+  boost::system::error_code ec;
+  const std::size_t in_socket = stream_.next_layer().available(ec);
+  return static_cast<std::size_t>(SSL_pending(ssl)) + BIO_ctrl_pending(SSL_get_rbio(ssl)) +
+         (ec ? 0 : in_socket);
+}
+
+bool PeerSession::body_waiting(std::uint32_t length) {
+  SSL* ssl = stream_.native_handle();
+  const std::size_t decrypted = static_cast<std::size_t>(SSL_pending(ssl));
+  if (decrypted >= length) return true;
+  boost::system::error_code ec;
+  const std::size_t in_socket = stream_.next_layer().available(ec);
+  if (ec) return false;
+  const std::size_t encrypted = BIO_ctrl_pending(SSL_get_rbio(ssl)) + in_socket;
+  // TLS 1.3 adds 22 bytes a record (header, content type, tag) of at most
+  // 16 KiB; allowing for one more record than needed keeps the estimate safe.
+  const std::size_t needed = length - decrypted;
+  return encrypted >= needed + 22 * (needed / 16384 + 2);
+}
+
+void PeerSession::deliver_arrived() {
+  if (arrived_.empty()) return;
+  std::vector<std::string> frames;
+  frames.swap(arrived_);
+  arrived_bytes_ = 0;
+  std::vector<std::string_view> bodies(frames.begin(), frames.end());
+  owner_.on_frames(shared_from_this(), bodies);
 }
 
 void PeerSession::after_frame() {
@@ -242,6 +293,10 @@ void PeerSession::drain() {
 }
 
 void PeerSession::close_now(const std::string& reason) {
+  if (state_ == State::closed) return;
+  // Frames that arrived in full before the connection ended are applied
+  // (as they would have been one at a time); while closing they are dropped.
+  if (state_ == State::open) deliver_arrived();
   if (state_ == State::closed) return;
   state_ = State::closed;
   timer_.cancel();

@@ -6,8 +6,11 @@
 //    Then the peer's node code is read from its certificate; a dialed session
 //    must find the node it dialed.
 //  - open: frames are read one at a time (a frame's length is checked before
-//    its body is read) and handed to the owner; sends are queued and written in
-//    order. When too many bytes wait to be written, reading pauses until the
+//    its body is read) and handed to the owner; frames that have already
+//    arrived together (their bytes are waiting when one ends) are handed
+//    over together, so the core applies them in one transaction; reading
+//    never waits for the network while frames are held. Sends are queued
+//    and written in order. When too many bytes wait to be written, reading pauses until the
 //    peer has taken half of them: a peer that sends without reading stalls
 //    itself, not this node's memory.
 //  - closing: queued writes are flushed (so a rejection reaches the peer), the
@@ -23,7 +26,9 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "core/effects.hpp"
 #include "domain/province.hpp"
@@ -49,7 +54,9 @@ class SessionOwner {
   virtual ~SessionOwner() = default;
   // The peer proved its identity; the owner may still close the session.
   virtual void on_authenticated(const std::shared_ptr<PeerSession>& session) = 0;
-  virtual void on_frame(const std::shared_ptr<PeerSession>& session, std::string_view body) = 0;
+  // Frames that arrived together, in order (at least one).
+  virtual void on_frames(const std::shared_ptr<PeerSession>& session,
+                         std::span<const std::string_view> bodies) = 0;
   // Called once, whether or not the session was ever authenticated.
   virtual void on_closed(const std::shared_ptr<PeerSession>& session,
                          const std::string& reason) = 0;
@@ -88,6 +95,14 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
   void read_header();
   void read_body(std::uint32_t length);
   void after_frame();
+  // Bytes of the peer's that can be read now without waiting: decrypted,
+  // still encrypted in TLS's buffer, or in the socket.
+  std::size_t input_waiting();
+  // Whether a frame body of `length` bytes is (by a safe estimate of TLS's
+  // overhead) already here in full.
+  bool body_waiting(std::uint32_t length);
+  // Hands the frames read so far to the owner.
+  void deliver_arrived();
   void write_next();
   void half_close();
   void drain();
@@ -110,6 +125,10 @@ class PeerSession : public std::enable_shared_from_this<PeerSession> {
 
   std::array<std::uint8_t, kFrameHeaderBytes> header_{};
   std::string body_;
+  // Frames read and not yet handed over (see input_waiting), at most
+  // kMaxFramesTogether of them.
+  std::vector<std::string> arrived_;
+  std::size_t arrived_bytes_ = 0;
   bool reading_ = false;
   bool read_paused_ = false;
 

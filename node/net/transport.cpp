@@ -237,10 +237,17 @@ void Transport::on_authenticated(const std::shared_ptr<PeerSession>& session) {
   if (events_.link_up) events_.link_up(code);
 }
 
-void Transport::on_frame(const std::shared_ptr<PeerSession>& session, std::string_view body) {
+void Transport::on_frames(const std::shared_ptr<PeerSession>& session,
+                          std::span<const std::string_view> bodies) {
   auto it = open_.find(*session->peer());
-  if (it == open_.end() || it->second != session) return;  // a replaced session's late frame
-  if (events_.frame) events_.frame(*session->peer(), body);
+  if (it == open_.end() || it->second != session) return;  // a replaced session's late frames
+  if (events_.frames) return events_.frames(*session->peer(), bodies);
+  for (std::string_view body : bodies) {
+    // The owner may close the link on a frame; the rest are then dropped.
+    if (auto now = open_.find(*session->peer()); now == open_.end() || now->second != session)
+      return;
+    if (events_.frame) events_.frame(*session->peer(), body);
+  }
 }
 
 void Transport::on_closed(const std::shared_ptr<PeerSession>& session, const std::string& reason) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct TransportEvents {
   std::function<void(ProvinceCode)> link_up;
   std::function<void(ProvinceCode)> link_down;
   std::function<void(ProvinceCode, std::string_view body)> frame;
+  // Frames that arrived together (see PeerSession); when set, it is called
+  // instead of `frame`.
+  std::function<void(ProvinceCode, std::span<const std::string_view> bodies)> frames;
   std::function<void(core::LogEvent)> log;
 };
 
@@ -73,7 +77,8 @@ class Transport final : public SessionOwner {
   std::optional<std::uint16_t> listen_port() const;
 
   void on_authenticated(const std::shared_ptr<PeerSession>& session) override;
-  void on_frame(const std::shared_ptr<PeerSession>& session, std::string_view body) override;
+  void on_frames(const std::shared_ptr<PeerSession>& session,
+                 std::span<const std::string_view> bodies) override;
   void on_closed(const std::shared_ptr<PeerSession>& session, const std::string& reason) override;
   void on_log(core::LogEvent event) override;
 

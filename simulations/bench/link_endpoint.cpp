@@ -119,9 +119,10 @@ Result<std::unique_ptr<LinkEndpoint>> LinkEndpoint::open(const LinkEndpointConfi
   events.link_down = [self](domain::ProvinceCode peer) {
     self->drive([&] { return self->core_->on_link_down(peer, wall_clock_ms()); });
   };
-  events.frame = [self](domain::ProvinceCode peer, std::string_view body) {
-    if (self->first_frame_.empty()) self->first_frame_ = body;
-    self->drive([&] { return self->core_->on_envelope(peer, body, wall_clock_ms()); },
+  // As provnode does: frames that arrived together are applied together.
+  events.frames = [self](domain::ProvinceCode peer, std::span<const std::string_view> bodies) {
+    if (self->first_frame_.empty()) self->first_frame_ = bodies.front();
+    self->drive([&] { return self->core_->on_envelopes(peer, bodies, wall_clock_ms()); },
                 &self->counters_.envelope_wall_ns);
   };
   events.log = [self](core::LogEvent event) { self->observe(event, Clock::now()); };

@@ -4,7 +4,9 @@
 // batches decoded and validated and stored, collaboration items, replies,
 // directories, in a real LMDB store. The first byte picks the link it
 // arrives on (a direct peer, or the national node, which may relay anyone's
-// messages). The core must never crash or touch memory it should not
+// messages); its second bit sends the envelope twice in one group
+// (NodeCore::on_envelopes: group commit, a retry inside the group). The
+// core must never crash or touch memory it should not
 // (the fuzz build runs under ASan and UBSan), and the store stay usable.
 #include <cstddef>
 #include <cstdint>
@@ -62,7 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const domain::ProvinceCode link = (data[0] & 1) ? domain::kNationalCode : kPeer;
   std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   const std::int64_t now = fuzz::kFuzzNowMs + static_cast<std::int64_t>(node.inputs) * 1'000;
-  (void)node.core->on_envelope(link, bytes, now);
+  if (data[0] & 2) {
+    const std::string_view twice[] = {bytes, bytes};
+    (void)node.core->on_envelopes(link, twice, now);
+  } else {
+    (void)node.core->on_envelope(link, bytes, now);
+  }
   (void)node.core->on_tick(now + 500);
   return 0;
 }
