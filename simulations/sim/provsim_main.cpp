@@ -48,9 +48,10 @@ void print_run(const SimResult& r, const SimOptions& o, bool verbose) {
         "overdue), {} replies\n",
         f.collab_items, f.queries, f.queries_answered, f.queries_overdue, f.replies);
     fmt::print(
-        "  network: {} envelopes delivered, {} dropped, {} duplicated, {} lost on a link that "
-        "was down; {} link ups, {} links closed by a node\n",
-        f.deliveries, f.dropped, f.duplicated, f.lost_on_link, f.link_ups, f.link_closes);
+        "  network: {} envelopes delivered ({} times several together), {} dropped, {} "
+        "duplicated, {} lost on a link that was down; {} link ups, {} links closed by a node\n",
+        f.deliveries, f.grouped_deliveries, f.dropped, f.duplicated, f.lost_on_link, f.link_ups,
+        f.link_closes);
     fmt::print(
         "  nodes: {} crashes ({} before a commit, {} between sends), {} store write failures, {} "
         "security refusals\n",

@@ -42,6 +42,11 @@ using domain::MigrantRecord;
 using domain::ProvinceCode;
 
 constexpr std::int64_t kSecond = 1'000;
+// Packets on one link that arrive within this of each other are handed to
+// the core together (at most kMaxPacketsTogether), as provnode's sessions do
+// with frames that are already there.
+constexpr std::int64_t kGroupWindowMs = 20;
+constexpr std::size_t kMaxPacketsTogether = 64;
 constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kHour = 60 * kMinute;
 constexpr std::int64_t kDay = 24 * kHour;
@@ -786,8 +791,36 @@ void World::deliver(Event& e) {
   ++fig_.deliveries;
   trace(fmt::format("deliver {}->{} {}", code_text(e.peer), code_text(e.node),
                     envelope_summary(e.bytes)));
+  // Packets that arrive on the same link right after this one (the next
+  // events, within kGroupWindowMs) are read together, as provnode's sessions
+  // hand over frames that are already there: the core applies them in one
+  // transaction (group commit).
+  std::vector<Event> group;
+  while (group.size() + 1 < kMaxPacketsTogether && !queue_.empty()) {
+    const Event& next = queue_.top();
+    if (next.kind != Ev::packet || next.node != e.node || next.peer != e.peer ||
+        next.epoch != e.epoch || next.at > e.at + kGroupWindowMs) {
+      break;
+    }
+    group.push_back(std::move(const_cast<Event&>(next)));
+    queue_.pop();
+    --packets_;
+    ++fig_.events;
+    ++fig_.deliveries;
+    now_ = std::max(now_, group.back().at);
+    trace(fmt::format("deliver {}->{} {} (with the one before)", code_text(e.peer),
+                      code_text(e.node), envelope_summary(group.back().bytes)));
+  }
   if (!before_call(e.node, "receive")) return;
-  after_call(e.node, node(e.node).core->on_envelope(e.peer, e.bytes, node_now(e.node)), "receive");
+  if (group.empty()) {
+    after_call(e.node, node(e.node).core->on_envelope(e.peer, e.bytes, node_now(e.node)),
+               "receive");
+    return;
+  }
+  ++fig_.grouped_deliveries;
+  std::vector<std::string_view> frames{e.bytes};
+  for (const Event& g : group) frames.push_back(g.bytes);
+  after_call(e.node, node(e.node).core->on_envelopes(e.peer, frames, node_now(e.node)), "receive");
 }
 
 void World::close_link(ProvinceCode p, ProvinceCode peer, const std::string& reason) {

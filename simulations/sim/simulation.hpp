@@ -46,6 +46,7 @@ struct SimOptions {
 struct SimFigures {
   std::uint64_t events = 0;
   std::uint64_t deliveries = 0, dropped = 0, duplicated = 0, lost_on_link = 0;
+  std::uint64_t grouped_deliveries = 0;  // on_envelopes calls with 2 or more envelopes
   std::uint64_t ticks = 0, link_closes = 0, link_ups = 0;
   std::uint64_t crashes = 0, crashes_before_commit = 0, crashes_between_sends = 0;
   std::uint64_t store_full_errors = 0;  // store.failed events and refused submissions
