@@ -66,7 +66,8 @@ void print_report(std::ostream& out, const RunFigures& run) {
   }
 
   out << fmt::format(
-      "\n2. latency at {:.0f}% of that throughput, one batch per interval: sender's outbox write\n"
+      "\n2. latency at {:.0f}% of the lower of that throughput and the sender's submit rate\n"
+      "   (records / preload s), one batch per interval: sender's outbox write\n"
       "   (submit_records returned) to receiver's commit (on_envelope returned with "
       "message.applied);\n   late = submits started over an interval behind schedule (sender "
       "loop busy)\n",
