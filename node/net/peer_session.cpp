@@ -294,10 +294,7 @@ void PeerSession::drain() {
 
 void PeerSession::close_now(const std::string& reason) {
   if (state_ == State::closed) return;
-  // Frames that arrived in full before the connection ended are applied
-  // (as they would have been one at a time); while closing they are dropped.
-  if (state_ == State::open) deliver_arrived();
-  if (state_ == State::closed) return;
+  const bool was_open = state_ == State::open;
   state_ = State::closed;
   timer_.cancel();
   boost::system::error_code ignored;
@@ -305,6 +302,12 @@ void PeerSession::close_now(const std::string& reason) {
   writes_.clear();
   queued_bytes_ = 0;
   std::string().swap(body_);
+  // Frames that arrived in full before the connection ended are applied, as
+  // they would have been one at a time. Their replies cannot go out any more
+  // (send() refuses on a closed session): the peer sends them again and gets
+  // the replies remembered for them. While closing they are dropped.
+  if (was_open) deliver_arrived();
+  arrived_.clear();
   owner_.on_closed(shared_from_this(), reason);
 }
 
