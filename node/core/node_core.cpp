@@ -549,6 +549,16 @@ Effects NodeCore::on_envelope(ProvinceCode link_peer, std::string_view bytes, st
       refuse(link_peer, env, "security.author_mismatch", reason, now_ms, fx);
       return fx;
     }
+    // Bounded work per message: refused before its signature is checked or
+    // any of its items read.
+    if (const std::size_t items = body_item_count(env.getBody()); items > kMaxItemsPerMessage) {
+      refuse(link_peer, env, "message.too_many_items",
+             fmt::format("the message carries {} items; at most {} are taken in one message "
+                         "(split it)",
+                         items, kMaxItemsPerMessage),
+             now_ms, fx);
+      return fx;
+    }
     // The author's signature, before anything of the message is applied or
     // remembered (an unsigned message must not take an id in the dedup index).
     // The signing input is computed once: its digest also goes into the
@@ -660,6 +670,7 @@ std::optional<NodeCore::VerifiedMessage> NodeCore::groupable(ProvinceCode link_p
     const auto which = env.getBody().which();
     if (which != wire::Body::MIGRANT_BATCH && !collab_kind_of(which)) return std::nullopt;
     if (env.getAuthor() != link_peer && link_peer != domain::kNationalCode) return std::nullopt;
+    if (body_item_count(env.getBody()) > kMaxItemsPerMessage) return std::nullopt;
     const std::string signed_input = signing_input(env);
     if (!verify_signature(env, signed_input, now_ms)) return std::nullopt;
     return VerifiedMessage{std::move(*decoded), bytes, sha256(signed_input)};

@@ -47,6 +47,12 @@
 
 namespace provnet::core {
 
+// The most items (record versions, collaboration items) one message may
+// carry. A sender batches at most max_records_per_message (configurable up to
+// this); a receiver refuses a message with more, before verifying or storing
+// any of it, so one frame cannot cost a node unbounded work.
+inline constexpr std::uint32_t kMaxItemsPerMessage = 10'000;
+
 namespace detail {
 struct ItemFault;
 }

@@ -1,7 +1,10 @@
 #include "core/wire_codec.hpp"
 
+#include <capnp/any.h>
+#include <kj/debug.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace provnet::core {
@@ -22,6 +25,40 @@ std::string frame_single_segment(kj::ArrayPtr<const kj::byte> segment) {
   return out;
 }
 
+namespace {
+
+// Follows every pointer of a message once, through readers that charge the
+// traversal limit (Reader::totalSize() does not; it counts a list of empty
+// structs as nothing at all).
+void read_every_pointer(capnp::AnyPointer::Reader p);
+
+void read_every_pointer(capnp::AnyStruct::Reader s) {
+  for (auto p : s.getPointerSection()) read_every_pointer(p);
+}
+
+void read_every_pointer(capnp::AnyPointer::Reader p) {
+  switch (p.getPointerType()) {
+    case capnp::PointerType::NULL_:
+      return;
+    case capnp::PointerType::STRUCT:
+      read_every_pointer(p.getAs<capnp::AnyStruct>());
+      return;
+    case capnp::PointerType::CAPABILITY:
+      KJ_FAIL_REQUIRE("a capability pointer: this protocol carries none");
+    case capnp::PointerType::LIST: {
+      auto list = p.getAs<capnp::AnyList>();
+      if (list.getElementSize() == capnp::ElementSize::INLINE_COMPOSITE) {
+        for (auto element : list.as<capnp::List<capnp::AnyStruct>>()) read_every_pointer(element);
+      } else if (list.getElementSize() == capnp::ElementSize::POINTER) {
+        for (auto element : list.as<capnp::List<capnp::AnyPointer>>()) read_every_pointer(element);
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 template <class Root>
 Result<Decoded<Root>> Decoded<Root>::decode(std::string_view bytes, const DecodeLimits& limits) {
   if (bytes.empty()) return Error{Errc::corrupt, "message is empty"};
@@ -35,17 +72,40 @@ Result<Decoded<Root>> Decoded<Root>::decode(std::string_view bytes, const Decode
   capnp::ReaderOptions options;
   options.traversalLimitInWords = limits.traversal_limit_words;
   options.nestingLimit = limits.nesting_limit;
-  // Cap'n Proto reports malformed input by throwing kj::Exception; it is
-  // caught here so callers see an error value. The root is touched once so a
-  // bad root pointer is found now rather than on first use.
-  try {
-    out.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(out.words_.asPtr(), options);
-    auto root = out.reader_->template getRoot<Root>();
-    (void)root.totalSize();
-  } catch (const kj::Exception& e) {
-    return Error{Errc::corrupt,
-                 std::string("malformed Cap'n Proto message: ") + e.getDescription().cStr()};
+  // Read once in full, within twice the message's own size: Cap'n Proto
+  // lets a list of empty structs claim any number of elements at no cost on
+  // the wire (and several pointers share one object), so a few bytes could
+  // otherwise make a receiver iterate millions of records. Read in full, a
+  // message built by a writer costs its own words, plus one for each far
+  // pointer of a message in several segments.
+  const std::uint64_t own_words = out.words_.size();
+  const std::uint64_t amplified_limit = 2 * own_words + 8;
+  {
+    capnp::ReaderOptions once = options;
+    once.traversalLimitInWords =
+        std::min<std::uint64_t>(amplified_limit, options.traversalLimitInWords);
+    try {
+      capnp::FlatArrayMessageReader check(out.words_.asPtr(), once);
+      read_every_pointer(check.template getRoot<capnp::AnyStruct>());
+    } catch (const kj::Exception& e) {
+      if (e.getDescription().startsWith("Exceeded message traversal limit")) {
+        if (once.traversalLimitInWords < amplified_limit) {
+          return Error{Errc::corrupt, "message of " + std::to_string(own_words) +
+                                          " words reads beyond the traversal limit of " +
+                                          std::to_string(once.traversalLimitInWords) + " words"};
+        }
+        return Error{Errc::corrupt,
+                     "message of " + std::to_string(own_words) +
+                         " words reads as more than twice its own size (a list of empty "
+                         "elements, or pointers that share data): refused"};
+      }
+      return Error{Errc::corrupt,
+                   std::string("malformed Cap'n Proto message: ") + e.getDescription().cStr()};
+    }
   }
+  // Cap'n Proto reports malformed input by throwing kj::Exception; it is
+  // caught here so callers see an error value.
+  out.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(out.words_.asPtr(), options);
   return out;
 }
 
@@ -68,6 +128,27 @@ std::string signing_input(wire::Envelope::Reader envelope) {
   out.push_back('\0');
   out.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
   return out;
+}
+
+std::size_t body_item_count(wire::Body::Reader body) {
+  switch (body.which()) {
+    case wire::Body::MIGRANT_BATCH:
+      return body.getMigrantBatch().getVersions().size();
+    case wire::Body::CHECK_NOTICES:
+      return body.getCheckNotices().size();
+    case wire::Body::CHECK_FEEDBACKS:
+      return body.getCheckFeedbacks().size();
+    case wire::Body::BIRTH_REGISTRATIONS:
+      return body.getBirthRegistrations().size();
+    case wire::Body::BIRTH_FEEDBACKS:
+      return body.getBirthFeedbacks().size();
+    case wire::Body::VERIFICATION_QUERIES:
+      return body.getVerificationQueries().size();
+    case wire::Body::VERIFICATION_ANSWERS:
+      return body.getVerificationAnswers().size();
+    default:
+      return 0;
+  }
 }
 
 std::string_view body_kind_name(wire::Body::Which which) {

@@ -70,6 +70,10 @@ std::string canonical_message(Reader reader) {
 // signature field empty (see protocol/envelope.capnp).
 std::string signing_input(wire::Envelope::Reader envelope);
 
+// The items a data message carries: a batch's record versions, a
+// collaboration body's items; 0 for other bodies.
+std::size_t body_item_count(wire::Body::Reader body);
+
 // "migrantBatch", "acknowledgements" ...: the body kind's schema name, for logs
 // and audit counts.
 std::string_view body_kind_name(wire::Body::Which which);

@@ -635,7 +635,7 @@ ConfigCheck load_node_config(const std::string& file) {
   }
 
   const toml::table* d = r.section("delivery", false);
-  r.integer(d, "delivery", "batch_max_records", c.batch_max_records, 1, 10'000);
+  r.integer(d, "delivery", "batch_max_records", c.batch_max_records, 1, kMaxBatchRecords);
   r.integer(d, "delivery", "batch_linger_ms", c.batch_linger_ms, 0, 60'000);
   r.integer(d, "delivery", "max_in_flight_per_link", c.max_in_flight_per_link, 1, 1'024);
   r.integer(d, "delivery", "retry_initial_ms", c.retry_initial_ms, 10, 3'600'000);

@@ -72,6 +72,11 @@ struct OpsConfig {
   std::int64_t check_interval_ms = 3'600'000;
 };
 
+// The most records a batch may be configured to hold: what every receiver
+// takes in one message (core::kMaxItemsPerMessage; node_daemon.cpp checks
+// the two agree).
+inline constexpr std::uint32_t kMaxBatchRecords = 10'000;
+
 struct NodeConfig {
   std::string source_path;  // the file read
 
@@ -102,7 +107,7 @@ struct NodeConfig {
   std::vector<PeerConfig> peers;
 
   // delivery
-  std::uint32_t batch_max_records = 500;
+  std::uint32_t batch_max_records = 500;  // 1 .. kMaxBatchRecords
   std::int64_t batch_linger_ms = 50;
   std::uint32_t max_in_flight_per_link = 16;
   std::int64_t retry_initial_ms = 2'000;

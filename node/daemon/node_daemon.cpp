@@ -101,6 +101,8 @@ Result<std::unique_ptr<NodeDaemon>> NodeDaemon::create(const NodeConfig& config)
   for (const PeerConfig& p : config.peers) {
     if (p.code != domain::kNationalCode) cc.direct_peers.insert(p.code);
   }
+  static_assert(kMaxBatchRecords == core::kMaxItemsPerMessage,
+                "a batch the config allows must be one every receiver takes");
   cc.max_records_per_message = config.batch_max_records;
   cc.batch_linger_ms = config.batch_linger_ms;
   cc.max_in_flight_per_link = config.max_in_flight_per_link;

@@ -224,6 +224,39 @@ TEST(NodeCore, MessageClaimingAnotherAuthorClosesTheLink) {
   EXPECT_EQ(arrivals(n51).size(), 1u);
 }
 
+// One message may carry at most kMaxItemsPerMessage items (a batch can be
+// configured no larger): more is refused whole, before its signature is
+// checked or any record read, with a rejection that says so; the boundary
+// itself is taken. Alone or among others arriving together, the same.
+TEST(NodeCore, AMessageWithMoreItemsThanAnyBatchIsRefusedWhole) {
+  TempDir dir("core-too-many");
+  auto store51 = open_store(dir.sub("51"));
+  core::NodeCore n51(config_for(51, {44}), *store51);
+  auto recs = records_between(44, 51, core::kMaxItemsPerMessage + 1);
+  const std::string too_many = envelope_with_records(44, 51, 7, recs);
+  for (bool together : {false, true}) {
+    const std::string_view frames[] = {too_many};
+    core::Effects fx =
+        together ? n51.on_envelopes(44, frames, kStartMs) : n51.on_envelope(44, too_many, kStartMs);
+    ASSERT_EQ(fx.closes.size(), 1u);
+    ASSERT_EQ(fx.sends.size(), 1u);
+    auto reply = core::DecodedEnvelope::decode(fx.sends[0].bytes, {});
+    ASSERT_TRUE(reply.ok());
+    ASSERT_TRUE(reply->root().getBody().isRejection());
+    const std::string reason = reply->root().getBody().getRejection().getReason().cStr();
+    EXPECT_NE(reason.find("10001 items"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("at most 10000"), std::string::npos) << reason;
+    ASSERT_FALSE(fx.logs.empty());
+    EXPECT_EQ(fx.logs[0].event, "message.too_many_items");
+    EXPECT_TRUE(arrivals(n51).empty());
+  }
+  // Split at the boundary (same id: nothing of the refused one was kept).
+  recs.pop_back();
+  core::Effects fx = n51.on_envelope(44, envelope_with_records(44, 51, 7, recs), kStartMs);
+  EXPECT_TRUE(fx.closes.empty());
+  EXPECT_EQ(arrivals(n51).size(), core::kMaxItemsPerMessage);
+}
+
 // A message whose signature does not verify is refused before anything of it
 // is applied or remembered: a bit flipped in a record, a signature by another
 // node's key, no signature at all.

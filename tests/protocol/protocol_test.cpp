@@ -232,6 +232,39 @@ TEST(Protocol, TraversalLimitBoundsWhatAMessageMayCost) {
   EXPECT_TRUE(core::DecodedEnvelope::decode(big, {}).ok());
 }
 
+// A list of empty structs costs nothing on the wire but any number of
+// elements when read: a few bytes must not make a receiver iterate millions
+// of records. The decoder refuses a message that reads more than it holds.
+TEST(Protocol, DecoderRefusesAListThatClaimsMoreThanTheMessageHolds) {
+  std::string bytes = build_envelope([](auto b) { b.initMigrantBatch().initVersions(0); });
+  // The empty list's tag word: element count 0, then the element's size.
+  const auto size = capnp::_::structSize<wire::RecordVersion>();
+  std::string tag(8, '\0');
+  tag[4] = static_cast<char>(size.data & 0xff);
+  tag[5] = static_cast<char>(size.data >> 8);
+  tag[6] = static_cast<char>(size.pointers & 0xff);
+  tag[7] = static_cast<char>(size.pointers >> 8);
+  std::size_t at = std::string::npos;
+  for (std::size_t i = 8; i + 8 <= bytes.size(); i += 8) {
+    if (bytes.compare(i, 8, tag) == 0) at = i;
+  }
+  ASSERT_NE(at, std::string::npos) << "the list's tag word was not found";
+  // Now: 4,000,000 elements of no size at all.
+  const std::uint32_t claimed = 4'000'000;
+  std::string amplified = bytes;
+  const std::uint32_t offset_field = claimed << 2;
+  for (int i = 0; i < 4; ++i)
+    amplified[at + i] = static_cast<char>((offset_field >> (8 * i)) & 0xff);
+  for (int i = 4; i < 8; ++i) amplified[at + i] = '\0';
+  ASSERT_TRUE(core::DecodedEnvelope::decode(bytes, {}).ok());
+  auto r = core::DecodedEnvelope::decode(amplified, {});
+  ASSERT_FALSE(r.ok()) << "a message of " << amplified.size() << " bytes was read as "
+                       << r->root().getBody().getMigrantBatch().getVersions().size() << " versions";
+  EXPECT_EQ(r.error().code, Errc::corrupt);
+  EXPECT_NE(r.error().message.find("more than twice its own size"), std::string::npos)
+      << r.error().message;
+}
+
 std::string run(const std::string& command) {
   std::string out;
   FILE* p = popen(command.c_str(), "r");
