@@ -246,7 +246,7 @@ void PeerSession::write_next() {
       stream_, asio::buffer(writes_.front()),
       [self](const boost::system::error_code& ec, std::size_t) {
         self->writing_ = false;
-        if (self->state_ == State::closed) return;
+        if (self->state_ == State::closed) return self->writes_.clear();
         if (ec) return self->close_now("write failed: " + ec.message());
         self->queued_bytes_ -= self->writes_.front().size();
         self->writes_.pop_front();
@@ -299,9 +299,12 @@ void PeerSession::close_now(const std::string& reason) {
   timer_.cancel();
   boost::system::error_code ignored;
   stream_.next_layer().close(ignored);
-  writes_.clear();
+  // A write or read in progress still uses its buffer until its handler
+  // runs (Asio's TLS stream may encrypt the next piece of a frame after the
+  // socket is closed): that frame and body_ stay until then.
+  while (writes_.size() > (writing_ ? 1u : 0u)) writes_.pop_back();
   queued_bytes_ = 0;
-  std::string().swap(body_);
+  if (!reading_) std::string().swap(body_);
   // Frames that arrived in full before the connection ended are applied, as
   // they would have been one at a time. Their replies cannot go out any more
   // (send() refuses on a closed session): the peer sends them again and gets
