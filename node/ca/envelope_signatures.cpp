@@ -204,7 +204,8 @@ Result<std::shared_ptr<const VerifiedCertificate>> CertificateVerifier::verified
 Result<void> CertificateVerifier::verify(domain::ProvinceCode author,
                                          std::string_view certificate_der,
                                          wire::SignatureAlgorithm algorithm, std::string_view input,
-                                         std::string_view signature, std::int64_t now_ms) {
+                                         std::string_view signature, std::int64_t now_ms,
+                                         core::RevokedSigner revoked) {
   const std::string_view author_text = domain::province_code_text(author);
   if (certificate_der.empty()) {
     return security(
@@ -213,7 +214,7 @@ Result<void> CertificateVerifier::verify(domain::ProvinceCode author,
   auto verified = verified_certificate(author, certificate_der, unix_seconds_of(now_ms));
   if (!verified) return verified.error();
   const VerifiedCertificate& signer = **verified;
-  {
+  if (revoked == core::RevokedSigner::refuse) {
     std::lock_guard lock(mutex_);
     if (revoked_.count(signer.serial_hex)) {
       return security(

@@ -98,7 +98,8 @@ class CertificateVerifier final : public core::SignatureVerifier {
 
   Result<void> verify(domain::ProvinceCode author, std::string_view certificate_der,
                       wire::SignatureAlgorithm algorithm, std::string_view input,
-                      std::string_view signature, std::int64_t now_ms) override;
+                      std::string_view signature, std::int64_t now_ms,
+                      core::RevokedSigner revoked) override;
   void set_revoked_serials(std::set<std::string> serials) override;
 
   // How many times verify() had to run chain verification: for metrics, and

@@ -266,9 +266,10 @@ Result<VerifiedDirectory> verify_directory(std::string_view signed_bytes,
     auto s = outer->root();
     const std::string_view directory_bytes = as_view(s.getDirectory());
     if (s.getSignature().size() == 0) return security("directory: not signed");
-    auto verified = verifier.verify(
-        domain::kNationalCode, as_view(s.getSignerCertificate()), s.getSignatureAlgorithm(),
-        directory_signing_input(directory_bytes), as_view(s.getSignature()), now_ms);
+    auto verified =
+        verifier.verify(domain::kNationalCode, as_view(s.getSignerCertificate()),
+                        s.getSignatureAlgorithm(), directory_signing_input(directory_bytes),
+                        as_view(s.getSignature()), now_ms, RevokedSigner::refuse);
     if (!verified) return security("directory: " + verified.error().message);
     auto inner = Decoded<wire::Directory>::decode(directory_bytes, limits);
     if (!inner) return security("directory: the signed bytes are not a directory");

@@ -406,7 +406,12 @@ class NodeCore {
   Result<std::string> seal(capnp::MallocMessageBuilder& builder);
   // `signed_input` is signing_input(env), computed once per received envelope.
   Result<void> verify_signature(wire::Envelope::Reader env, std::string_view signed_input,
-                                std::int64_t now_ms);
+                                std::int64_t now_ms, RevokedSigner revoked = RevokedSigner::refuse);
+  // A signed reply carried inside `carrier`, a message of the node that
+  // checked the reply when it arrived (see RevokedSigner). A reply whose
+  // signer was revoked since is taken, with a warning naming both messages.
+  Result<void> verify_carried_reply(wire::Envelope::Reader reply, wire::Envelope::Reader carrier,
+                                    std::int64_t now_ms, Effects& fx);
   // Sends what the outbox holds for `peer`, up to the in-flight bound.
   void pump(ProvinceCode peer, std::int64_t now_ms, Effects& fx);
   void pump_all(std::int64_t now_ms, Effects& fx);
@@ -443,7 +448,7 @@ class NodeCore {
   Result<void> apply_forwarded_replies(store::WriteTxn& txn, wire::Envelope::Reader env,
                                        std::int64_t now_ms, std::string& whole_reason, Effects& fx);
   Result<void> apply_evidence(store::WriteTxn& txn, wire::Envelope::Reader env, std::int64_t now_ms,
-                              std::string& whole_reason);
+                              std::string& whole_reason, Effects& fx);
   // Refuses a message that failed an identity or signature check: logs a
   // security event, rejects it without storing anything, closes the link.
   void refuse(ProvinceCode link_peer, wire::Envelope::Reader env, std::string_view event,

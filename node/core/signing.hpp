@@ -28,16 +28,26 @@ class EnvelopeSigner {
   virtual Result<std::string> sign(std::string_view input) const = 0;
 };
 
+// Whether a signature by a certificate the national directory revoked is
+// refused. `refuse` for everything a node takes from a link. `accept` only for
+// a reply that reaches it inside another node's signed message, after that
+// node checked it on arrival: a destination's rejection the national node
+// forwards, a receipt an author gives the national node as evidence. The
+// reply was good when it was given; a later revocation does not undo it.
+enum class RevokedSigner { refuse, accept };
+
 class SignatureVerifier {
  public:
   virtual ~SignatureVerifier() = default;
   // Ok when `certificate_der` chains to the trusted CA and is valid at
-  // `now_ms`, names node `author`, and `signature` is a valid `algorithm`
-  // signature of `input` by the certificate's key. Otherwise a security error
-  // saying which check failed.
+  // `now_ms`, is not revoked (unless `revoked` is accept), names node
+  // `author`, and `signature` is a valid `algorithm` signature of `input` by
+  // the certificate's key. Otherwise a security error saying which check
+  // failed.
   virtual Result<void> verify(domain::ProvinceCode author, std::string_view certificate_der,
                               wire::SignatureAlgorithm algorithm, std::string_view input,
-                              std::string_view signature, std::int64_t now_ms) = 0;
+                              std::string_view signature, std::int64_t now_ms,
+                              RevokedSigner revoked) = 0;
   // The certificates the national directory revoked, by serial (upper-case
   // hex): from now on a signature by any of them is refused, however valid
   // its chain. Replaces the previous set.

@@ -23,9 +23,11 @@ Result<std::string> TimedSigner::sign(std::string_view input) const {
 
 Result<void> TimedVerifier::verify(domain::ProvinceCode author, std::string_view certificate_der,
                                    wire::SignatureAlgorithm algorithm, std::string_view input,
-                                   std::string_view signature, std::int64_t now_ms) {
+                                   std::string_view signature, std::int64_t now_ms,
+                                   core::RevokedSigner revoked) {
   const auto start = std::chrono::steady_clock::now();
-  auto verified = inner_->verify(author, certificate_der, algorithm, input, signature, now_ms);
+  auto verified =
+      inner_->verify(author, certificate_der, algorithm, input, signature, now_ms, revoked);
   timer_.add(since(start));
   return verified;
 }

@@ -34,14 +34,14 @@ class SimVerifier final : public core::SignatureVerifier {
  public:
   Result<void> verify(domain::ProvinceCode author, std::string_view certificate,
                       wire::SignatureAlgorithm, std::string_view input, std::string_view signature,
-                      std::int64_t) override {
+                      std::int64_t, core::RevokedSigner revoked) override {
     const std::string expected_prefix = fmt::format("{}{:02d}/", kCertificatePrefix, author);
     if (!certificate.starts_with(expected_prefix)) {
       return Error{Errc::security,
                    fmt::format("the signer certificate does not name node {:02d}", author)};
     }
     const std::string serial(certificate.substr(expected_prefix.size()));
-    if (revoked_.contains(serial)) {
+    if (revoked == core::RevokedSigner::refuse && revoked_.contains(serial)) {
       return Error{Errc::security,
                    fmt::format("the signer certificate (serial {}) is revoked", serial)};
     }

@@ -48,9 +48,10 @@ Signed sign(const CertificateKeySigner& signer, std::string_view input = kInput)
 class EnvelopeSignatures : public ::testing::Test {
  protected:
   Result<void> verify(domain::ProvinceCode author, const Signed& s, std::int64_t now_unix,
-                      std::string_view input = kInput) {
+                      std::string_view input = kInput,
+                      core::RevokedSigner revoked = core::RevokedSigner::refuse) {
     return verifier_.verify(author, s.certificate_der, s.algorithm, input, s.signature,
-                            now_unix * 1000);
+                            now_unix * 1000, revoked);
   }
   Error refusal(domain::ProvinceCode author, const Signed& s, std::int64_t now_unix,
                 std::string_view input = kInput) {
@@ -82,7 +83,8 @@ TEST_F(EnvelopeSignatures, Sm2RoundTripUnderAnSm2Ca) {
   auto signer = signer_of(sm2.issue_node_in_memory(11, {.key_algorithm = KeyAlgorithm::sm2}));
   EXPECT_EQ(signer->algorithm(), SignatureAlgorithm::SM2_SM3);
   Signed s = sign(*signer);
-  auto ok = verifier.verify(11, s.certificate_der, s.algorithm, kInput, s.signature, now_ * 1000);
+  auto ok = verifier.verify(11, s.certificate_der, s.algorithm, kInput, s.signature, now_ * 1000,
+                            core::RevokedSigner::refuse);
   EXPECT_TRUE(ok) << ok.error().message;
 }
 
@@ -137,7 +139,7 @@ TEST_F(EnvelopeSignatures, AnSm2TamperedInputFails) {
   auto signer = signer_of(sm2.issue_node_in_memory(11, {.key_algorithm = KeyAlgorithm::sm2}));
   Signed s = sign(*signer);
   auto r = verifier.verify(11, s.certificate_der, s.algorithm, "another input", s.signature,
-                           now_ * 1000);
+                           now_ * 1000, core::RevokedSigner::refuse);
   ASSERT_FALSE(r);
   EXPECT_TRUE(mentions(r.error(), "sm2Sm3 signature of the envelope from node 11 does not verify"))
       << r.error().message;
@@ -182,8 +184,30 @@ TEST_F(EnvelopeSignatures, ANotYetValidCertificateIsRefusedUntilItsTime) {
   EXPECT_TRUE(verify(44, s, now_ + kSecondsPerDay));
   // A millisecond before its first second is still before it.
   auto early = verifier_.verify(44, s.certificate_der, s.algorithm, kInput, s.signature,
-                                (now_ + kSecondsPerDay) * 1000 - 1);
+                                (now_ + kSecondsPerDay) * 1000 - 1, core::RevokedSigner::refuse);
   EXPECT_FALSE(early);
+}
+
+// A revoked certificate's signatures are refused as they arrive; a reply
+// another node vouches for (RevokedSigner::accept) still needs a valid
+// signature, chain and author.
+TEST_F(EnvelopeSignatures, ARevokedCertificateIsRefusedUnlessTheReplyIsVouchedFor) {
+  auto signer = signer_of(pki_.issue_node_in_memory(44));
+  Signed s = sign(*signer);
+  ASSERT_TRUE(verify(44, s, now_));
+  verifier_.set_revoked_serials({certificate_serial_hex(signer->certificate())});
+  Error e = refusal(44, s, now_);
+  EXPECT_TRUE(mentions(e, "which the national directory revoked")) << e.message;
+  auto vouched = verify(44, s, now_, kInput, core::RevokedSigner::accept);
+  EXPECT_TRUE(vouched) << vouched.error().message;
+  std::string tampered(kInput);
+  tampered[0] ^= 0x20;
+  EXPECT_FALSE(verify(44, s, now_, tampered, core::RevokedSigner::accept));
+  EXPECT_FALSE(verify(31, s, now_, kInput, core::RevokedSigner::accept));
+  EXPECT_FALSE(verify(44, s, now_ + 31 * kSecondsPerDay, kInput, core::RevokedSigner::accept))
+      << "an expired certificate stays refused";
+  verifier_.set_revoked_serials({});
+  EXPECT_TRUE(verify(44, s, now_));
 }
 
 TEST_F(EnvelopeSignatures, TheAlgorithmMustMatchTheCertificatesKey) {
@@ -273,7 +297,8 @@ TEST_F(EnvelopeSignatures, TheCacheIsBoundedAndEvictsTheOldest) {
     signed_by.push_back(sign(*signer_of(pki_.issue_node_in_memory(code))));
   }
   auto run = [&](domain::ProvinceCode code, const Signed& s) {
-    return small.verify(code, s.certificate_der, s.algorithm, kInput, s.signature, now_ * 1000);
+    return small.verify(code, s.certificate_der, s.algorithm, kInput, s.signature, now_ * 1000,
+                        core::RevokedSigner::refuse);
   };
   ASSERT_TRUE(run(11, signed_by[0]));
   ASSERT_TRUE(run(12, signed_by[1]));
@@ -297,8 +322,9 @@ TEST_F(EnvelopeSignatures, SeveralThreadsShareOneSignerAndOneVerifier) {
       for (int i = 0; i < 25; ++i) {
         const std::string input = fmt::format("envelope {} of thread {}", i, t);
         auto signature = signer->sign(input);
-        if (!signature || !verifier_.verify(44, signer->certificate_der(), signer->algorithm(),
-                                            input, *signature, now_ * 1000)) {
+        if (!signature ||
+            !verifier_.verify(44, signer->certificate_der(), signer->algorithm(), input, *signature,
+                              now_ * 1000, core::RevokedSigner::refuse)) {
           ++failures;
         }
       }

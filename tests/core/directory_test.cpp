@@ -50,6 +50,18 @@ std::string signed_by(const Directory& d, domain::ProvinceCode signer) {
   return *bytes;
 }
 
+// The header of an envelope a test builds by hand.
+wire::Envelope::Builder new_envelope(capnp::MallocMessageBuilder& b, std::uint64_t id,
+                                     domain::ProvinceCode author, domain::ProvinceCode destination,
+                                     std::int64_t created_ms) {
+  auto env = b.initRoot<wire::Envelope>();
+  env.setMessageId(id);
+  env.setAuthor(author);
+  env.setDestination(destination);
+  env.setCreatedAtMs(created_ms);
+  return env;
+}
+
 TEST(Directory, SignedByTheNationalNodeVerifiesWithItsContent) {
   auto verifier = TestSigning::shared().verifier();
   const Directory d = sample_directory();
@@ -177,11 +189,7 @@ TEST(Directory, ANodeKeepsTheNewestGoodVersionAndRefusesOthers) {
   auto envelope_with = [&](const std::string& signed_directory, domain::ProvinceCode author) {
     auto decoded = core::Decoded<wire::SignedDirectory>::decode(signed_directory, {});
     capnp::MallocMessageBuilder b;
-    auto env = b.initRoot<wire::Envelope>();
-    env.setMessageId(999);
-    env.setAuthor(author);
-    env.setDestination(31);
-    env.setCreatedAtMs(kStartMs);
+    auto env = new_envelope(b, 999, author, 31, kStartMs);
     env.initBody().setSignedDirectory(decoded->root());
     return TestSigning::shared().sign(b, author);
   };
@@ -208,6 +216,73 @@ TEST(Directory, ANodeKeepsTheNewestGoodVersionAndRefusesOthers) {
   EXPECT_TRUE(started.directory_changed);
 }
 
+// The national node `n00` publishes a directory that revokes `code`'s test
+// certificate; `province`, if given, takes it from 00.
+void revoke(domain::ProvinceCode code, core::NodeCore& n00, core::NodeCore* province,
+            std::int64_t now_ms) {
+  auto der = TestSigning::shared().signer(code)->certificate_der();
+  auto cert = ca::certificate_from_der(der, "the revoked certificate");
+  ASSERT_TRUE(cert.ok());
+  DirectoryContent content = sample_content();
+  content.revocations.push_back(
+      {ca::certificate_serial_hex(cert->get()), code, "keyCompromise", now_ms});
+  ASSERT_TRUE(n00.publish_directory(content, 86'400'000, now_ms).ok());
+  if (province == nullptr) return;
+  auto decoded = core::Decoded<wire::SignedDirectory>::decode(
+      core::sign_directory(*n00.directory(), *TestSigning::shared().signer(0)).value(), {});
+  capnp::MallocMessageBuilder b;
+  auto env = new_envelope(b, 5, 0, province->config().self, now_ms);
+  env.initBody().setSignedDirectory(decoded->root());
+  province->on_envelope(0, TestSigning::shared().sign(b, 0), now_ms);
+}
+
+// `from`'s signed reply to message `id` of `author`: a rejection of the
+// record `record_id` v1, or an acknowledgement.
+std::string reply_by(domain::ProvinceCode from, domain::ProvinceCode author, std::uint64_t id,
+                     const std::string& record_id, bool rejection) {
+  capnp::MallocMessageBuilder b;
+  auto env = new_envelope(b, 9000 + id, from, 0, kStartMs);
+  if (rejection) {
+    auto r = env.initBody().initRejection();
+    r.setAuthor(author);
+    r.setMessageId(id);
+    r.setKind("migrantBatch");
+    auto item = r.initItems(1)[0];
+    item.setItemId(record_id);
+    item.setVersion(1);
+    item.initErrors(1)[0].setMessage("current_address: not in this province");
+  } else {
+    auto ack = env.initBody().initAcknowledgements(1)[0];
+    ack.setAuthor(author);
+    ack.setMessageId(id);
+    ack.setReceivedAtMs(kStartMs);
+  }
+  return TestSigning::shared().sign(b, from);
+}
+
+// What `node` answered to the message it was given: true for an
+// acknowledgement, false for a rejection (whose reason lands in `reason`).
+bool acknowledged(const core::Effects& fx, std::string* reason) {
+  EXPECT_EQ(fx.sends.size(), 1u);
+  if (fx.sends.empty()) return false;
+  auto reply = core::DecodedEnvelope::decode(fx.sends[0].bytes, {});
+  EXPECT_TRUE(reply.ok());
+  auto body = reply->root().getBody();
+  if (body.isRejection()) *reason = body.getRejection().getReason().cStr();
+  return body.isAcknowledgements();
+}
+
+capnp::Data::Reader bytes_of(const std::string& s) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
+bool logged(const core::Effects& fx, std::string_view event) {
+  for (const auto& line : fx.logs) {
+    if (line.event == event) return true;
+  }
+  return false;
+}
+
 // A revocation in the directory makes every node refuse signatures by that
 // certificate, however valid its chain.
 TEST(Directory, ARevokedCertificatesSignaturesAreRefused) {
@@ -223,23 +298,7 @@ TEST(Directory, ARevokedCertificatesSignaturesAreRefused) {
   EXPECT_EQ(arrivals(n51).size(), 1u);
 
   // The national node revokes 44's certificate; 51 takes the directory.
-  auto der = TestSigning::shared().signer(44)->certificate_der();
-  auto cert = ca::certificate_from_der(der, "44's certificate");
-  ASSERT_TRUE(cert.ok());
-  DirectoryContent content = sample_content();
-  content.revocations.push_back(
-      {ca::certificate_serial_hex(cert->get()), 44, "keyCompromise", kStartMs});
-  ASSERT_TRUE(n00.publish_directory(content, 86'400'000, kStartMs).ok());
-  auto decoded = core::Decoded<wire::SignedDirectory>::decode(
-      core::sign_directory(*n00.directory(), *TestSigning::shared().signer(0)).value(), {});
-  capnp::MallocMessageBuilder b;
-  auto env = b.initRoot<wire::Envelope>();
-  env.setMessageId(5);
-  env.setAuthor(0);
-  env.setDestination(51);
-  env.setCreatedAtMs(kStartMs);
-  env.initBody().setSignedDirectory(decoded->root());
-  n51.on_envelope(0, TestSigning::shared().sign(b, 0), kStartMs);
+  revoke(44, n00, &n51, kStartMs);
   ASSERT_TRUE(n51.directory().has_value());
 
   const std::string after = envelope_with_records(44, 51, 1002, {records[1]});
@@ -247,6 +306,85 @@ TEST(Directory, ARevokedCertificatesSignaturesAreRefused) {
   ASSERT_EQ(fx.closes.size(), 1u);
   EXPECT_NE(fx.closes[0].reason.find("revoked"), std::string::npos) << fx.closes[0].reason;
   EXPECT_EQ(arrivals(n51).size(), 1u) << "nothing of the revoked certificate's message is stored";
+}
+
+// A destination's rejection that the national node forwards was checked by
+// 00 when it arrived. If the destination's certificate is revoked before the
+// author takes it, the author still learns what was refused: the reply is
+// taken with a warning. A reply whose signature is broken is still refused.
+TEST(Directory, AForwardedRejectionStandsAfterItsSignerIsRevoked) {
+  TempDir dir("core-revoked-forwarded");
+  auto s00 = open_store(dir.sub("00"));
+  auto s44 = open_store(dir.sub("44"));
+  core::NodeCore n00(config_for(0, {}), *s00);
+  core::NodeCore n44(config_for(44, {}), *s44);
+  const std::string record_id = records_between(44, 51, 1)[0].record_id;
+  const std::string inner = reply_by(51, 44, 700, record_id, true);
+  revoke(51, n00, &n44, kStartMs);
+  ASSERT_TRUE(n44.directory().has_value());
+
+  auto forwarded = [&](std::uint64_t id, const std::string& reply) {
+    capnp::MallocMessageBuilder b;
+    auto env = new_envelope(b, id, 0, 44, kStartMs);
+    env.initBody().initForwardedReplies(1).set(0, bytes_of(reply));
+    return TestSigning::shared().sign(b, 0);
+  };
+  std::string broken = inner;
+  broken[broken.size() - 3] ^= 0x01;  // inside the signature, the last field
+  std::string reason;
+  core::Effects refused = n44.on_envelope(0, forwarded(801, broken), kStartMs + 1000);
+  EXPECT_FALSE(acknowledged(refused, &reason));
+  EXPECT_NE(reason.find("forwarded reply 0: the ecdsaP256Sha256 signature of the envelope from "
+                        "node 51 does not verify"),
+            std::string::npos)
+      << reason;
+  EXPECT_TRUE(n44.inbox()->empty());
+
+  core::Effects fx = n44.on_envelope(0, forwarded(802, inner), kStartMs + 2000);
+  EXPECT_TRUE(acknowledged(fx, &reason)) << reason;
+  EXPECT_TRUE(logged(fx, "reply.signer_revoked"));
+  auto inbox = n44.inbox();
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ((*inbox)[0].kind, "rejected");
+  EXPECT_EQ((*inbox)[0].item_id, record_id);
+}
+
+// Likewise a receipt an author gives the national node as evidence of a
+// direct exchange: signed before the destination's certificate was revoked,
+// it is kept, with a warning.
+TEST(Directory, EvidenceWhoseReceiptSignerWasRevokedSinceIsKept) {
+  TempDir dir("core-revoked-evidence");
+  auto s00 = open_store(dir.sub("00"));
+  core::NodeCore n00(config_for(0, {}), *s00);
+  const std::string receipt = reply_by(51, 44, 700, "", false);
+  revoke(51, n00, nullptr, kStartMs);
+
+  auto evidence = [&](std::uint64_t id, const std::string& signed_receipt) {
+    capnp::MallocMessageBuilder b;
+    auto env = new_envelope(b, id, 44, 0, kStartMs);
+    auto ev = env.initBody().initExchangeEvidence(1)[0];
+    ev.setAuthor(44);
+    ev.setMessageId(700);
+    ev.setDestination(51);
+    ev.setKind("migrantBatch");
+    ev.setAcknowledgedAtMs(kStartMs);
+    ev.setReceipt(bytes_of(signed_receipt));
+    return TestSigning::shared().sign(b, 44);
+  };
+  std::string broken = receipt;
+  broken[broken.size() - 3] ^= 0x01;
+  std::string reason;
+  EXPECT_FALSE(acknowledged(n00.on_envelope(44, evidence(801, broken), kStartMs + 1000), &reason));
+  EXPECT_NE(reason.find("evidence 0: receipt: the ecdsaP256Sha256 signature of the envelope "
+                        "from node 51 does not verify"),
+            std::string::npos)
+      << reason;
+  EXPECT_EQ(*n00.evidence_count(), 0u);
+
+  core::Effects fx = n00.on_envelope(44, evidence(802, receipt), kStartMs + 2000);
+  EXPECT_TRUE(acknowledged(fx, &reason)) << reason;
+  EXPECT_TRUE(logged(fx, "reply.signer_revoked"));
+  EXPECT_EQ(*n00.evidence_count(), 1u);
 }
 
 }  // namespace

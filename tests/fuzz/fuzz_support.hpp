@@ -21,7 +21,8 @@ namespace provnet::fuzz {
 class AcceptingVerifier final : public core::SignatureVerifier {
  public:
   Result<void> verify(domain::ProvinceCode, std::string_view, wire::SignatureAlgorithm,
-                      std::string_view, std::string_view, std::int64_t) override {
+                      std::string_view, std::string_view, std::int64_t,
+                      core::RevokedSigner) override {
     return {};
   }
   void set_revoked_serials(std::set<std::string>) override {}

@@ -187,7 +187,7 @@ std::string send_in_the_name_of_32(NodeNetwork& net, int as, std::uint64_t messa
       0, std::string_view(reinterpret_cast<const char*>(cert.begin()), cert.size()),
       env.getSignatureAlgorithm(), core::signing_input(env),
       std::string_view(reinterpret_cast<const char*>(signature.begin()), signature.size()),
-      now_ms());
+      now_ms(), core::RevokedSigner::refuse);
   EXPECT_TRUE(verified) << verified.error().message;
   // Then the session ends.
   std::string how;
